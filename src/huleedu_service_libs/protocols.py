@@ -5,8 +5,23 @@ Depend on these, not on the concrete classes (``RedisClientProtocol``, not ``Red
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any, Protocol
+
 # --- Messaging: KafkaPublisherProtocol (KafkaBus) ---
 
 # --- Redis: RedisClientProtocol, AtomicRedisClientProtocol, RedisPubSubProtocol ---
+
+
+class ScriptingRedisProtocol(Protocol):
+    """Atomic server-side scripts: what the idempotent consumer's Redis store needs.
+
+    ``RedisClient`` implements it; one call is one round trip, whatever the script does.
+    """
+
+    async def eval_script(
+        self, script: str, keys: Sequence[str], args: Sequence[str | int | float]
+    ) -> Any: ...
+
 
 # --- Resilience ---

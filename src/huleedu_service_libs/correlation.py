@@ -1,0 +1,50 @@
+"""The correlation id of the work in progress (an HTTP request, a consumed event).
+
+One context variable is the source of truth: the Quart instrumentor sets it per request from
+``X-Correlation-ID`` (or a new one), the consumer side sets it per event, and the logging
+processors and span attributes read it. It is also bound in structlog's contextvars so every
+log line carries it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from contextvars import ContextVar, Token
+
+import structlog
+
+__all__ = [
+    "CORRELATION_HEADER",
+    "bind_correlation_id",
+    "get_correlation_id",
+    "new_correlation_id",
+    "reset_correlation_id",
+]
+
+#: Header that carries the id between services.
+CORRELATION_HEADER = "X-Correlation-ID"
+
+_correlation_id: ContextVar[str | None] = ContextVar("huleedu_correlation_id", default=None)
+
+
+def get_correlation_id() -> str | None:
+    return _correlation_id.get()
+
+
+def new_correlation_id() -> str:
+    return str(uuid.uuid4())
+
+
+def bind_correlation_id(value: str) -> Token[str | None]:
+    """Make ``value`` current for this task and its children; undo with the returned token."""
+    structlog.contextvars.bind_contextvars(correlation_id=value)
+    return _correlation_id.set(value)
+
+
+def reset_correlation_id(token: Token[str | None]) -> None:
+    _correlation_id.reset(token)
+    previous = _correlation_id.get()
+    if previous is None:
+        structlog.contextvars.unbind_contextvars("correlation_id")
+    else:
+        structlog.contextvars.bind_contextvars(correlation_id=previous)
