@@ -15,7 +15,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument(
         "--keep-running", action="store_true", help="keep the service up for exploring"
     )
+    commands.add_parser("doctor", help="show the resolved configuration and check the endpoint")
     args = parser.parse_args(argv)
+    if args.command == "doctor":
+        from huleedu_otel import _doctor
+
+        return _doctor.run()
     if args.command == "demo":
         from huleedu_otel import demo as demo_module
 

@@ -1,0 +1,105 @@
+"""Grafana provisioning: every dashboard query parses and uses only the contract's names."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import IN_CI, REPO_ROOT
+from tests.deployment._contract import known_series
+
+GRAFANA = REPO_ROOT / "collector-config" / "grafana"
+DASHBOARDS = sorted((GRAFANA / "dashboards").glob("*.json"))
+_NOT_METRICS = {
+    "by", "without", "on", "ignoring", "group_left", "group_right", "and", "or", "unless",
+    "bool", "offset", "le", "inf", "nan", "e",
+}  # fmt: skip
+
+
+def _expressions() -> list[tuple[str, str]]:
+    return [
+        (panel["title"], target["expr"])
+        for path in DASHBOARDS
+        for panel in json.loads(path.read_text())["panels"]
+        for target in panel.get("targets", [])
+    ]
+
+
+def metric_names(expr: str) -> set[str]:
+    """The metric names a PromQL expression selects (labels, functions and numbers removed)."""
+    stripped = re.sub(r'"(?:[^"\\]|\\.)*"', "", expr)
+    stripped = re.sub(r"\{[^}]*\}|\[[^\]]*\]", " ", stripped)
+    stripped = re.sub(r"\b(?:by|without|on|ignoring)\s*\([^)]*\)", " ", stripped)
+    names = re.findall(r"(?<![\w.])([a-zA-Z_:][a-zA-Z0-9_:]*)(?![\w:])(?!\s*\()", stripped)
+    return {n for n in names if n.lower() not in _NOT_METRICS}
+
+
+def test_there_is_a_dashboard_for_each_area() -> None:
+    """HTTP, the DB pool, Kafka throughput and lag, breakers and idempotency each have panels."""
+    queries = " ".join(expr for _, expr in _expressions())
+    for needle in (
+        "http_server_request_duration_seconds",
+        "db_client_connection_count",
+        "messaging_client_sent_messages_total",
+        "messaging_kafka_consumer_lag",
+        "circuit_breaker_state",
+        "idempotency_messages_total",
+    ):
+        assert needle in queries
+
+
+def test_every_query_uses_only_contract_names() -> None:
+    unknown = {title: sorted(metric_names(expr) - known_series()) for title, expr in _expressions()}
+    assert {t: names for t, names in unknown.items() if names} == {}
+
+
+def test_metric_name_extraction_ignores_labels_functions_and_keywords() -> None:
+    expr = 'histogram_quantile(0.95, sum by (le, route) (rate(a_b_bucket{x="y"}[5m]))) / on(job) c'
+    assert {"a_b_bucket", "c"} == metric_names(expr)
+
+
+def test_every_query_parses_with_promtool(tmp_path: Path) -> None:
+    """Each expression, as a recording rule, passes ``promtool check rules``."""
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        if IN_CI:
+            pytest.fail("promtool is missing; .ci/run installs Debian's prometheus package")
+        pytest.skip("promtool not installed (apt-get install prometheus)")
+    rules = {
+        "groups": [
+            {
+                "name": "dashboard-queries",
+                "rules": [
+                    {"record": f"dashboard:query_{i}", "expr": expr}
+                    for i, (_, expr) in enumerate(_expressions())
+                ],
+            }
+        ]
+    }
+    path = tmp_path / "rules.yml"
+    path.write_text(yaml.safe_dump(rules))
+    result = subprocess.run([promtool, "check", "rules", str(path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_provisioning_points_grafana_at_prometheus_and_jaeger() -> None:
+    datasources = yaml.safe_load(
+        (GRAFANA / "provisioning" / "datasources" / "datasources.yaml").read_text()
+    )["datasources"]
+    assert {(d["uid"], d["type"]) for d in datasources} == {
+        ("prometheus", "prometheus"),
+        ("jaeger", "jaeger"),
+    }
+    used = {
+        panel["datasource"]["uid"]
+        for path in DASHBOARDS
+        for panel in json.loads(path.read_text())["panels"]
+        if "datasource" in panel
+    }
+    assert used <= {d["uid"] for d in datasources}
