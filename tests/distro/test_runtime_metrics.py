@@ -1,0 +1,47 @@
+"""Runtime metrics: the event loop's lag is sampled on every running loop."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from huleedu_otel._runtime import LOOP_LAG_METRIC, EventLoopLagMonitor
+from huleedu_otel.testing import TelemetryCapture
+
+
+async def _block_the_loop(seconds: float) -> None:
+    await asyncio.sleep(0.06)  # let the sampler schedule its first wake-up
+    time.sleep(seconds)  # a blocking call: exactly what the metric exists to reveal
+    await asyncio.sleep(0.06)
+
+
+def test_a_blocked_loop_shows_up_as_lag(otel: TelemetryCapture) -> None:
+    """A loop started after install() is sampled; 0.3 s of blocking is recorded as lag."""
+    monitor = EventLoopLagMonitor(otel.meter_provider, interval=0.05)
+    monitor.install()
+    try:
+        asyncio.run(_block_the_loop(0.3))
+    finally:
+        monitor.uninstall()
+    (point,) = otel.metrics.points(LOOP_LAG_METRIC)
+    assert point.count >= 2
+    assert 0.25 <= point.sum < 1.0
+
+
+async def test_the_running_loop_is_sampled_at_install(otel: TelemetryCapture) -> None:
+    """Configured from inside a running loop (configure() in an async main): sampled too."""
+    monitor = EventLoopLagMonitor(otel.meter_provider, interval=0.02)
+    monitor.install()
+    try:
+        await asyncio.sleep(0.1)
+    finally:
+        monitor.uninstall()
+    assert otel.metrics.count(LOOP_LAG_METRIC) >= 2
+
+
+def test_uninstall_stops_sampling(otel: TelemetryCapture) -> None:
+    monitor = EventLoopLagMonitor(otel.meter_provider, interval=0.01)
+    monitor.install()
+    monitor.uninstall()
+    asyncio.run(asyncio.sleep(0.1))
+    assert otel.metrics.count(LOOP_LAG_METRIC) == 0
