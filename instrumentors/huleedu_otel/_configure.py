@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 
@@ -54,6 +55,7 @@ def _configure(settings: TelemetrySettings, *, load_instrumentors: bool) -> Tele
             return _active
         telemetry = _providers.install(settings)
         _active = TelemetryHandle(settings, telemetry)
+        atexit.register(_active.shutdown)
     if load_instrumentors:
         telemetry.instrumented.extend(_instrumentors.load_ours())
         _startup.report(_active.describe())

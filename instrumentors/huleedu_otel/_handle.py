@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from huleedu_otel import _startup
+from huleedu_otel._notice import notice
 from huleedu_otel._settings import TelemetrySettings
 
 if TYPE_CHECKING:
@@ -61,7 +64,13 @@ class TelemetryHandle:
         return all(results)
 
     def shutdown(self, timeout_millis: int = 5_000) -> None:
-        """Flush and stop exporters and the ``/metrics`` server; safe to call twice."""
+        """Flush and stop exporters and the ``/metrics`` server, within ``timeout_millis``.
+
+        The three pipelines shut down in parallel, each on its own daemon thread: an exporter
+        retrying against an unreachable collector can take its full export timeout per signal,
+        and a service's shutdown must not wait for that. What is not flushed in time is lost.
+        Safe to call twice.
+        """
         with self._shutdown_lock:
             if self._is_shut_down or self._telemetry is None:
                 return
@@ -69,14 +78,44 @@ class TelemetryHandle:
         t = self._telemetry
         t.loop_monitor.uninstall()
         t.process_metrics.uninstrument()
-        for name, stop in (
-            ("traces", lambda: t.tracer_provider.shutdown()),
-            ("metrics", lambda: t.meter_provider.shutdown(timeout_millis=timeout_millis)),
-            ("logs", lambda: t.logger_provider.shutdown()),
-        ):
-            try:
-                stop()
-            except Exception:
-                _log.exception("Shutting down the %s pipeline failed", name)
         if t.prometheus is not None:
             t.prometheus.close()
+        unfinished = _run_with_deadline(
+            {
+                "traces": t.tracer_provider.shutdown,
+                "metrics": lambda: t.meter_provider.shutdown(timeout_millis=timeout_millis),
+                "logs": t.logger_provider.shutdown,
+            },
+            timeout_millis / 1000,
+        )
+        if unfinished:
+            notice(
+                _log,
+                logging.WARNING,
+                "Telemetry shutdown gave up after %.1fs on %s; unexported data is dropped",
+                timeout_millis / 1000,
+                ", ".join(unfinished),
+            )
+
+
+def _run_with_deadline(steps: dict[str, Callable[[], object]], seconds: float) -> list[str]:
+    """Run the steps in parallel; return the names of those still running at the deadline."""
+    threads = {
+        name: threading.Thread(
+            target=_guarded, args=(name, step), name=f"huleedu-otel-shutdown-{name}", daemon=True
+        )
+        for name, step in steps.items()
+    }
+    for thread in threads.values():
+        thread.start()
+    deadline = time.monotonic() + seconds
+    for thread in threads.values():
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return [name for name, thread in threads.items() if thread.is_alive()]
+
+
+def _guarded(name: str, step: Callable[[], object]) -> None:
+    try:
+        step()
+    except Exception:
+        _log.exception("Shutting down the %s pipeline failed", name)

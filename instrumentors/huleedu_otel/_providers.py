@@ -50,7 +50,10 @@ class Telemetry:
 
 
 def install(settings: TelemetrySettings) -> Telemetry:
-    """Create the providers, set them as the globals, and start the runtime samplers."""
+    """Create the providers, set them as the globals, and start the runtime samplers.
+
+    The providers' own exit hooks are off: the handle's bounded ``shutdown`` runs at exit instead.
+    """
     resource = build_resource(settings)
     set_global_textmap(
         CompositePropagator([TraceContextTextMapPropagator(), W3CBaggagePropagator()])
@@ -79,7 +82,7 @@ def install(settings: TelemetrySettings) -> Telemetry:
 
 def _tracer_provider(settings: TelemetrySettings, resource: Resource) -> TracerProvider:
     # The sampler comes from OTEL_TRACES_SAMPLER; the SDK's default is parentbased_always_on.
-    provider = TracerProvider(resource=resource)
+    provider = TracerProvider(resource=resource, shutdown_on_exit=False)
     for name in settings.traces_exporters:
         provider.add_span_processor(
             BatchSpanProcessor(_exporters.span_exporter(name, settings.otlp_protocol))
@@ -103,11 +106,16 @@ def _meter_provider(
     ]
     if prometheus is not None:
         readers.append(prometheus.reader)
-    return MeterProvider(resource=resource, metric_readers=readers, views=seconds_histogram_views())
+    return MeterProvider(
+        resource=resource,
+        metric_readers=readers,
+        views=seconds_histogram_views(),
+        shutdown_on_exit=False,
+    )
 
 
 def _logger_provider(settings: TelemetrySettings, resource: Resource) -> LoggerProvider:
-    provider = LoggerProvider(resource=resource)
+    provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
     for name in settings.logs_exporters:
         provider.add_log_record_processor(
             BatchLogRecordProcessor(_exporters.log_exporter(name, settings.otlp_protocol))

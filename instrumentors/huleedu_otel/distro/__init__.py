@@ -8,7 +8,6 @@ The launcher calls them in this order: ``HuleEduDistro.configure()``, then
 
 from __future__ import annotations
 
-import atexit
 import logging
 import os
 from typing import Any
@@ -63,8 +62,7 @@ class HuleEduConfigurator(_BaseConfigurator):
     """Sets up traces, metrics and logs from the environment, with HuleEdu's defaults."""
 
     def _configure(self, **kwargs: Any) -> None:
-        handle = _configure._configure(_settings(), load_instrumentors=False)
-        atexit.register(handle.shutdown)
+        _configure._configure(_settings(), load_instrumentors=False)  # registers the exit flush
 
 
 def report_startup() -> None:
