@@ -1,0 +1,79 @@
+"""Secret redaction for log events, shared by the structlog processor and the OTel log bridge.
+
+A field is secret when one of the words of its name is a well-known credential word
+(``password``, ``token``, ``secret``, ``authorization``, ``api_key``, ...), in any case and any
+spelling (``db_password``, ``accessToken``, ``X-Api-Key``). Counting words rather than substrings
+keeps ``prompt_tokens`` or ``token_count`` readable. In every string value, the password part of
+a URL and secret ``name=value`` pairs are masked too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+from itertools import pairwise
+from typing import Any
+
+__all__ = ["REDACTED", "is_secret_key", "redact_mapping", "redact_text", "redact_value"]
+
+REDACTED = "[REDACTED]"
+
+_SECRET_WORDS = frozenset(
+    {"password", "passwd", "pwd", "token", "secret", "authorization", "cookie", "apikey"}
+)
+_SECRET_PAIRS = frozenset({("api", "key"), ("private", "key"), ("access", "key")})
+_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)[^/\s@]+(?P<at>@)")
+_PAIR = re.compile(
+    r"(?P<key>[A-Za-z][\w.-]*)(?P<sep>=|:\s*)(?P<value>\"[^\"]*\"|'[^']*'|[^\s&;,'\"]+)"
+)
+_BEARER = re.compile(r"(?i)\b(?P<scheme>bearer|basic)\s+[A-Za-z0-9._~+/=-]+")
+_MAX_DEPTH = 8
+
+
+@lru_cache(maxsize=2048)
+def is_secret_key(key: str) -> bool:
+    """Whether a field called ``key`` holds a credential (``"X-Api-Key"`` -> True)."""
+    words = [w.lower() for w in _WORD.findall(key)]
+    if _SECRET_WORDS.intersection(words):
+        return True
+    return any(pair in _SECRET_PAIRS for pair in pairwise(words))
+
+
+def redact_text(text: str) -> str:
+    """Mask URL passwords, ``secret=value`` pairs and bearer credentials in free text."""
+    if "://" in text:
+        text = _URL_PASSWORD.sub(rf"\g<head>{REDACTED}\g<at>", text)
+    if " " in text:
+        text = _BEARER.sub(rf"\g<scheme> {REDACTED}", text)
+    if "=" in text or ":" in text:
+        text = _PAIR.sub(_mask_pair, text)
+    return text
+
+
+def _mask_pair(match: re.Match[str]) -> str:
+    if not is_secret_key(match["key"]) or match["value"] == REDACTED:
+        return match[0]
+    return f"{match['key']}{match['sep']}{REDACTED}"
+
+
+def redact_value(value: Any, depth: int = 0) -> Any:
+    """A copy of ``value`` with secrets masked; values of other types are returned as they are."""
+    if isinstance(value, str):
+        return redact_text(value)
+    if depth >= _MAX_DEPTH:
+        return value
+    if isinstance(value, Mapping):
+        return redact_mapping(value, depth + 1)
+    if isinstance(value, list | tuple):
+        return type(value)(redact_value(item, depth + 1) for item in value)
+    return value
+
+
+def redact_mapping(fields: Mapping[Any, Any], depth: int = 0) -> dict[Any, Any]:
+    """A copy of ``fields`` with secret-named fields replaced and every value scanned."""
+    return {
+        key: REDACTED if isinstance(key, str) and is_secret_key(key) else redact_value(value, depth)
+        for key, value in fields.items()
+    }
