@@ -6,6 +6,7 @@ test calls it directly: ``add_trace_context(None, "info", {"event": "x"})``.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from opentelemetry import trace
@@ -17,6 +18,7 @@ __all__ = [
     "ServiceContext",
     "add_trace_context",
     "console_location",
+    "hand_to_stdlib",
     "lead_with_seed_keys",
     "redact_secrets",
     "rename_logger_key",
@@ -95,3 +97,24 @@ def lead_with_seed_keys(_: WrappedLogger, __: str, event_dict: EventDict) -> Eve
     ordered = {key: event_dict.pop(key) for key in _LEADING_KEYS if key in event_dict}
     ordered.update(event_dict)
     return ordered
+
+
+class _StructlogEvent(dict[str, Any]):
+    """An event dictionary whose text is its message, for handlers that read ``getMessage()``."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return str(self.get("event", ""))
+
+
+def hand_to_stdlib(
+    logger: logging.Logger, method_name: str, event_dict: EventDict
+) -> tuple[tuple[EventDict], dict[str, dict[str, Any]]]:
+    """The last step: pass the event to stdlib logging for :class:`ProcessorFormatter`.
+
+    Like ``ProcessorFormatter.wrap_for_formatter``, except that other handlers on the way see a
+    readable record: its message is the event text (not a dictionary's ``repr``) and its extra
+    fields are plain strings, which OTel's logging bridge can export as attributes.
+    """
+    return (_StructlogEvent(event_dict),), {"extra": {"_logger": logger.name, "_name": method_name}}

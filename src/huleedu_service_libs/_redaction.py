@@ -3,7 +3,7 @@
 A field is secret when one of the words of its name is a well-known credential word
 (``password``, ``token``, ``secret``, ``authorization``, ``api_key``, ...), in any case and any
 spelling (``db_password``, ``accessToken``, ``X-Api-Key``). Counting words rather than substrings
-keeps ``prompt_tokens`` or ``token_count`` readable. In every string value, the password part of
+keeps ``prompt_tokens`` readable. In every string value, the password part of
 a URL and secret ``name=value`` pairs are masked too.
 """
 

@@ -70,7 +70,7 @@ def configure_service_logging(
         processors=[
             structlog.stdlib.filter_by_level,
             *enrich,
-            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+            _steps.hand_to_stdlib,
         ],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
