@@ -89,14 +89,19 @@ def inject_trace_context(carrier: MutableMapping[str, Any] | None) -> None:
 
 
 def extract_trace_context(carrier: Mapping[str, Any] | None) -> Context:
-    """The context ``carrier`` describes; the current context when it holds none or garbage."""
+    """The current context overlaid with what ``carrier`` holds.
+
+    A carrier without a valid ``traceparent`` (absent, not a dict, garbage) leaves the current
+    span in place, so work inside ``use_trace_context`` never falls out of the trace it was in.
+    """
+    current = otel_context.get_current()
     if not isinstance(carrier, Mapping):
-        return otel_context.get_current()
+        return current
     try:
-        return propagate.extract(carrier, getter=_TEXT_ONLY)
+        return propagate.extract(carrier, context=current, getter=_TEXT_ONLY)
     except Exception:
         _log.warning("Ignoring a malformed trace context carrier", exc_info=True)
-        return otel_context.get_current()
+        return current
 
 
 @contextmanager
