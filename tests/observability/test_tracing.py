@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -22,18 +23,41 @@ from huleedu_service_libs.observability import (
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
 
-def test_seed_example_traces_an_operation_and_continues_the_trace_from_metadata(
+@dataclass
+class _Content:
+    id: str
+
+
+class _Repository:
+    async def create(self, data: dict[str, Any]) -> _Content:
+        return _Content(id="c1")
+
+
+async def test_seed_example_traces_an_operation_and_continues_the_trace_from_metadata(
     otel: TelemetryCapture,
 ) -> None:
     """The README's example as written: a span with attributes and an event, propagated."""
-    tracer = init_tracing("content_service")
-    data = {"type": "essay"}
-    metadata: dict[str, Any] = {}
+    repository = _Repository()
+    metadata: dict[str, Any] = {}  # stands in for envelope.metadata
 
-    with trace_operation(tracer, "create_content", {"content_type": data["type"]}):
-        current_span = trace.get_current_span()
-        current_span.add_event("content_created", {"content_id": "c1"})
-        inject_trace_context(metadata)
+    # Initialize at startup
+    tracer = init_tracing("content_service")
+
+    # Trace operations
+    async def create_content(data: dict[str, Any]) -> _Content:
+        with trace_operation(tracer, "create_content", {"content_type": data["type"]}):
+            # Perform database operation
+            content = await repository.create(data)
+
+            # Add event to span
+            current_span = trace.get_current_span()
+            current_span.add_event("content_created", {"content_id": content.id})
+
+            inject_trace_context(metadata)  # the seed injects when publishing the event
+            return content
+
+    await create_content({"type": "essay"})
+    # Extract trace context from events
     with use_trace_context(metadata), trace_operation(tracer, "process_event"):
         pass
 
@@ -61,6 +85,23 @@ def test_trace_operation_records_the_exception_and_marks_the_span_failed(
     assert span.status.status_code == StatusCode.ERROR
     assert (span.attributes or {})["error.type"] == "KeyError"
     assert [e.name for e in span.events] == ["exception"]
+
+
+def test_trace_operation_redacts_credentials_in_the_recorded_error(
+    otel: TelemetryCapture,
+) -> None:
+    """A connection error quoting its DSN leaves no password in the span."""
+    with (
+        pytest.raises(ConnectionError),
+        trace_operation(get_tracer("svc"), "connect"),
+    ):
+        raise ConnectionError("cannot reach postgresql://app:hunter2@db/x")
+
+    span = otel.span("connect")
+    (event,) = span.events
+    recorded = [span.status.description, *dict(event.attributes or {}).values()]
+    assert "hunter2" not in repr(recorded)
+    assert "postgresql://app:[REDACTED]@db/x" in str(span.status.description)
 
 
 def test_get_current_trace_id_is_the_current_spans_32_hex_id(otel: TelemetryCapture) -> None:

@@ -10,6 +10,7 @@ trace context as it was instead of raising.
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from typing import Any
@@ -21,6 +22,7 @@ from opentelemetry.propagators.textmap import Getter
 from opentelemetry.trace import Status, StatusCode
 
 from huleedu_service_libs import _otel_bridge
+from huleedu_service_libs._redaction import redact_text
 
 __all__ = [
     "extract_trace_context",
@@ -69,9 +71,17 @@ def trace_operation(
 
 
 def _mark_failed(span: trace.Span, exc: Exception) -> None:
-    span.record_exception(exc)
+    """Record the error with its message and traceback redacted (a DSN in a message is common)."""
+    message = redact_text(str(exc))
+    span.record_exception(
+        exc,
+        attributes={
+            "exception.message": message,
+            "exception.stacktrace": redact_text("".join(traceback.format_exception(exc))),
+        },
+    )
     span.set_attribute("error.type", type(exc).__qualname__)
-    span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
+    span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {message}"))
 
 
 def get_current_trace_id() -> str | None:
