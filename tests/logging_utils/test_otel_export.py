@@ -62,17 +62,20 @@ def test_stdlib_records_are_exported_once_next_to_structlog_events(otel: Telemet
     assert _bodies(otel) == ["from structlog", "from stdlib"]
 
 
-def test_correlation_id_is_an_attribute_of_the_exported_record(otel: TelemetryCapture) -> None:
-    """The bound correlation id travels with the exported record."""
+def test_correlation_id_is_an_attribute_of_every_exported_record(otel: TelemetryCapture) -> None:
+    """The bound correlation id travels with structlog events and library records alike."""
     configure_service_logging("svc", environment="production")
     token = bind_correlation_id("corr-1")
     try:
         create_service_logger("svc").info("handled")
+        logging.getLogger("some.library").info("library work")
     finally:
         reset_correlation_id(token)
 
-    (exported,) = otel.logs()
-    assert (exported.log_record.attributes or {})["correlation_id"] == "corr-1"
+    assert [(r.log_record.attributes or {})["correlation_id"] for r in otel.logs()] == [
+        "corr-1",
+        "corr-1",
+    ]
 
 
 def test_secrets_are_redacted_in_exported_records(otel: TelemetryCapture) -> None:

@@ -6,8 +6,9 @@ Where the export happens: services route structlog through stdlib ``logging``
 one door for every event, structlog's and libraries' alike, and nothing is exported twice. What
 this instrumentor adds is the translation: it wraps ``LoggingHandler._translate`` so a structlog
 record is sent with the event as its body and the event's fields (already carrying the
-correlation id, service and environment) as attributes, instead of a dictionary's ``repr``, and
-so every record's body and attributes are redacted before export.
+correlation id, service and environment) as attributes, instead of a dictionary's ``repr``; a
+library's record gains the context bound in structlog's contextvars; and every record's body and
+attributes are redacted before export.
 
     from huleedu_otel.structlog import StructlogInstrumentor
 
@@ -65,7 +66,7 @@ def _translate_wrapper() -> Callable[..., LogRecord]:
         try:
             if _translate.is_structlog_record(record):
                 return _translate.from_structlog_record(record)
-            return _translate.redact_log_record(wrapped(record))
+            return _translate.with_bound_context(wrapped(record))
         except Exception:
             if not failed_once:
                 failed_once = True

@@ -3,7 +3,8 @@
 A record that structlog handed to stdlib (``ProcessorFormatter.wrap_for_formatter``) carries the
 processed event dictionary as its ``msg``: it is translated from that dictionary (body = the
 event, attributes = its fields) instead of from the dictionary's ``repr``. Every other record
-keeps the stock translation with its body and attributes redacted.
+keeps the stock translation, gains what is bound in structlog's contextvars (the correlation id),
+and has its body and attributes redacted.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from time import time_ns
 from typing import Any
 
+import structlog
 from opentelemetry._logs import LogRecord
 from opentelemetry.context import get_current
 from opentelemetry.instrumentation.log_utils import std_to_otel
@@ -20,7 +22,7 @@ from opentelemetry.util.types import AnyValue
 
 from huleedu_service_libs._redaction import redact_mapping, redact_value
 
-__all__ = ["from_structlog_record", "is_structlog_record", "placeholder", "redact_log_record"]
+__all__ = ["from_structlog_record", "is_structlog_record", "placeholder", "with_bound_context"]
 
 #: Keys that are part of the log record itself, or structlog's plumbing, not attributes.
 _NOT_ATTRIBUTES = frozenset(
@@ -56,11 +58,12 @@ def from_structlog_record(record: logging.LogRecord) -> LogRecord:
     )
 
 
-def redact_log_record(log_record: LogRecord) -> LogRecord:
-    """Mask secrets in a translated record's body and attributes, in place."""
+def with_bound_context(log_record: LogRecord) -> LogRecord:
+    """Add the context bound in structlog's contextvars and mask secrets, in place."""
+    bound = structlog.contextvars.get_contextvars()
+    attributes = {**_attributes(bound), **(log_record.attributes or {})}
+    log_record.attributes = redact_mapping(attributes) if attributes else None
     log_record.body = redact_value(log_record.body)
-    if log_record.attributes:
-        log_record.attributes = redact_mapping(log_record.attributes)
     return log_record
 
 
