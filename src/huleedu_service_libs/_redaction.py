@@ -3,8 +3,8 @@
 A field is secret when one of the words of its name is a well-known credential word
 (``password``, ``token``, ``secret``, ``authorization``, ``api_key``, ...), in any case and any
 spelling (``db_password``, ``accessToken``, ``X-Api-Key``). Counting words rather than substrings
-keeps ``prompt_tokens`` readable. In every string value, the password part of
-a URL and secret ``name=value`` pairs are masked too.
+keeps ``prompt_tokens`` readable. In every string value, the password part of a URL, secret
+``name=value`` pairs and bearer credentials are masked too.
 """
 
 from __future__ import annotations
@@ -81,8 +81,10 @@ def redact_value(value: Any, depth: int = 0) -> Any:
         return value
     if isinstance(value, Mapping):
         return redact_mapping(value, depth + 1)
-    if isinstance(value, list | tuple):
-        return type(value)(redact_value(item, depth + 1) for item in value)
+    if isinstance(value, list):
+        return [redact_value(item, depth + 1) for item in value]
+    if isinstance(value, tuple):
+        return tuple(redact_value(item, depth + 1) for item in value)
     return value
 
 
@@ -94,10 +96,10 @@ def redact_mapping(fields: Mapping[Any, Any], depth: int = 0) -> dict[Any, Any]:
     """
     redacted: dict[Any, Any] = {}
     for key, value in fields.items():
-        if key in _CHAIN_FIELDS or not isinstance(value, str | Mapping | list | tuple):
-            redacted[key] = REDACTED if isinstance(key, str) and is_secret_key(key) else value
-        elif isinstance(key, str) and is_secret_key(key):
+        if isinstance(key, str) and is_secret_key(key):
             redacted[key] = REDACTED
+        elif key in _CHAIN_FIELDS:
+            redacted[key] = value
         else:
             redacted[key] = redact_value(value, depth)
     return redacted

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from time import time_ns
-from typing import Any
+from typing import Any, cast
 
 import structlog
 from opentelemetry._logs import LogRecord
@@ -46,7 +46,7 @@ def is_structlog_record(record: logging.LogRecord) -> bool:
 
 def from_structlog_record(record: logging.LogRecord) -> LogRecord:
     """The OTel log record for a structlog event: body, severity, attributes, current context."""
-    event_dict: dict[str, Any] = redact_mapping(record.msg)  # type: ignore[arg-type]
+    event_dict = redact_mapping(cast(dict[str, Any], record.msg))
     return LogRecord(
         timestamp=int(record.created * 1e9),
         observed_timestamp=time_ns(),
