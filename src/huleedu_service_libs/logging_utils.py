@@ -146,7 +146,11 @@ def _install_root_handler(formatter: logging.Formatter, log_level: str) -> None:
 
 
 def create_service_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:
-    """A structlog logger named ``name`` (a stdlib logger underneath, so levels apply)."""
+    """A structlog logger named ``name`` (a stdlib logger underneath, so levels apply).
+
+    Safe at import time, before :func:`configure_service_logging`: the configuration is read
+    when the logger is first used.
+    """
     logger: structlog.stdlib.BoundLogger = structlog.stdlib.get_logger(name)
     return logger
 
