@@ -18,6 +18,20 @@ from huleedu_service_libs.errors import (
     RedisNotStartedError,
     RedisUnavailableError,
 )
+from huleedu_service_libs.logging_utils import (
+    configure_service_logging,
+    create_service_logger,
+    log_event_processing,
+)
+from huleedu_service_libs.observability import (
+    extract_trace_context,
+    get_current_trace_id,
+    get_tracer,
+    init_tracing,
+    inject_trace_context,
+    trace_operation,
+    use_trace_context,
+)
 
 __all__ = [
     "CircuitBreakerError",
@@ -32,4 +46,14 @@ __all__ = [
     "RedisClientError",
     "RedisNotStartedError",
     "RedisUnavailableError",
+    "configure_service_logging",
+    "create_service_logger",
+    "extract_trace_context",
+    "get_current_trace_id",
+    "get_tracer",
+    "init_tracing",
+    "inject_trace_context",
+    "log_event_processing",
+    "trace_operation",
+    "use_trace_context",
 ]

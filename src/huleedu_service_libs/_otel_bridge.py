@@ -11,6 +11,14 @@ from __future__ import annotations
 
 # --- tracing: init_tracing -> huleedu_otel.configure ---
 
+
+def configure_telemetry(service_name: str) -> None:
+    """Set the SDK up for this process (traces, metrics, logs, our instrumentors), once."""
+    import huleedu_otel  # lazily: the hand-over this module exists for
+
+    huleedu_otel.configure(service_name)
+
+
 # --- HTTP: setup_*_middleware -> huleedu_otel.quart ---
 
 # --- database: setup_database_monitoring -> huleedu_otel.sqlalchemy ---
