@@ -6,7 +6,12 @@ import importlib
 
 import pytest
 
-PUBLIC_MODULES = ["huleedu_service_libs", "huleedu_otel", "huleedu_otel.distro"]
+PUBLIC_MODULES = [
+    "huleedu_service_libs",
+    "huleedu_service_libs.resilience",
+    "huleedu_otel",
+    "huleedu_otel.distro",
+]
 
 
 @pytest.mark.parametrize("module_name", PUBLIC_MODULES)

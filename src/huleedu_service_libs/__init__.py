@@ -18,9 +18,17 @@ from huleedu_service_libs.errors import (
     RedisNotStartedError,
     RedisUnavailableError,
 )
+from huleedu_service_libs.resilience import (
+    CircuitBreaker,
+    CircuitBreakerState,
+    circuit_breaker,
+    make_resilient,
+)
 
 __all__ = [
+    "CircuitBreaker",
     "CircuitBreakerError",
+    "CircuitBreakerState",
     "DuplicateInProgressError",
     "EventSerializationError",
     "HuleEduError",
@@ -32,4 +40,6 @@ __all__ = [
     "RedisClientError",
     "RedisNotStartedError",
     "RedisUnavailableError",
+    "circuit_breaker",
+    "make_resilient",
 ]
