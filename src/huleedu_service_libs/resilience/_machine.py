@@ -53,7 +53,8 @@ class BreakerRules:
         self.failure_threshold = _at_least_one("failure_threshold", failure_threshold)
         self.success_threshold = _at_least_one("success_threshold", success_threshold)
         self.half_open_max_calls = _at_least_one(
-            "half_open_max_calls", half_open_max_calls or success_threshold
+            "half_open_max_calls",
+            success_threshold if half_open_max_calls is None else half_open_max_calls,
         )
         if recovery_timeout < 0:
             raise ValueError(f"recovery_timeout must not be negative, got {recovery_timeout}")

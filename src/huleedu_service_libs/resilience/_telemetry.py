@@ -78,16 +78,29 @@ class _SharedInstruments:
         return [Observation(GAUGE_VALUE[m.state], {NAME: m.name}) for m in machines]
 
 
-_shared: weakref.WeakKeyDictionary[MeterProvider, _SharedInstruments] = weakref.WeakKeyDictionary()
+_global: _SharedInstruments | None = None
+_explicit: weakref.WeakKeyDictionary[MeterProvider, _SharedInstruments] = (
+    weakref.WeakKeyDictionary()
+)
 _shared_lock = threading.Lock()
 
 
-def _instruments_for(provider: MeterProvider) -> _SharedInstruments:
+def _instruments_for(provider: MeterProvider | None) -> _SharedInstruments:
+    """The instruments on ``provider``, created on first use; ``None`` means the global one.
+
+    The global provider's instruments are created once, through whatever provider is global
+    then (the API's proxy before an SDK is installed, which forwards to the SDK afterwards), so
+    the state gauge is never registered twice on one meter.
+    """
+    global _global
     with _shared_lock:
-        instruments = _shared.get(provider)
-        if instruments is None:
-            instruments = _shared[provider] = _SharedInstruments(provider)
-        return instruments
+        if provider is None or provider is metrics.get_meter_provider():
+            if _global is None:
+                _global = _SharedInstruments(metrics.get_meter_provider())
+            return _global
+        if provider not in _explicit:
+            _explicit[provider] = _SharedInstruments(provider)
+        return _explicit[provider]
 
 
 class BreakerTelemetry:
@@ -98,7 +111,7 @@ class BreakerTelemetry:
     def __init__(
         self, machine: BreakerStateMachine, meter_provider: MeterProvider | None = None
     ) -> None:
-        shared = _instruments_for(meter_provider or metrics.get_meter_provider())
+        shared = _instruments_for(meter_provider)
         shared.track(machine)
         self._calls = shared.calls
         self._transitions = shared.transitions
