@@ -73,7 +73,7 @@ class CircuitBreaker:
         )
         self.name = name or service_name or "circuit_breaker"
         self._machine = BreakerStateMachine(self.name, rules, clock)
-        self._machine.subscribe(BreakerTelemetry(self._machine, meter_provider))
+        self._machine.subscribe(BreakerTelemetry(self._machine, meter_provider).on_event)
         self._expected = expected_exception
         self._call_timeout = None if call_timeout is None else _seconds(call_timeout)
         self._tracer = tracer
