@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from opentelemetry.exporter.prometheus import PrometheusMetricReader
@@ -13,6 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from huleedu_otel.testing import TelemetryCapture
 from huleedu_service_libs.errors import CircuitBreakerError
 from huleedu_service_libs.resilience import CircuitBreaker
+from tests.conftest import clean_env
 from tests.resilience._clock import ManualClock
 
 
@@ -151,3 +156,19 @@ def _sample(text: str, name: str, **labels: str) -> float:
         if sample.name == name and labels.items() <= sample.labels.items()
     ]
     return value
+
+
+def test_breakers_made_before_the_sdk_report_once_it_is_installed() -> None:
+    """Without an SDK nothing is recorded; an SDK installed later sees every breaker, gauge too."""
+    script = Path(__file__).with_name("_late_sdk_script.py")
+    completed = subprocess.run(
+        [sys.executable, str(script)], env=clean_env(), capture_output=True, text=True, check=True
+    )
+    points = json.loads(completed.stdout)
+    name = "circuit_breaker.name"
+    assert points == [
+        ["circuit_breaker.calls", {name: "early", "result": "success"}, 1],
+        ["circuit_breaker.calls", {name: "late", "result": "success"}, 1],
+        ["circuit_breaker.state", {name: "early"}, 0],
+        ["circuit_breaker.state", {name: "late"}, 0],
+    ]
