@@ -17,7 +17,7 @@ from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
 from benchmarks._harness import Benchmark, Op, Variant, constant
-from huleedu_service_libs.resilience import CircuitBreaker, circuit_breaker
+from huleedu_service_libs.resilience import CircuitBreaker, circuit_breaker, make_resilient
 
 
 async def _work() -> int:
@@ -76,6 +76,21 @@ async def _ours_decorated() -> AsyncIterator[Op]:
     yield circuit_breaker(name="bench-decorated")(_work)
 
 
+class _Client:
+    async def work(self) -> int:
+        return 1
+
+
+@asynccontextmanager
+async def _ours_make_resilient() -> AsyncIterator[Op]:
+    client = make_resilient(_Client(), CircuitBreaker(name="bench-proxy"))
+
+    async def op() -> None:
+        await client.work()
+
+    yield op
+
+
 @asynccontextmanager
 async def _aiobreaker() -> AsyncIterator[Op]:
     breaker = aiobreaker.CircuitBreaker()
@@ -113,6 +128,7 @@ BENCHMARKS = [
             Variant("ours, no SDK", "ours", _ours_without_sdk),
             Variant("ours, SDK", "ours", _ours_with_sdk),
             Variant("ours, @circuit_breaker, no SDK", "ours", _ours_decorated),
+            Variant("ours, make_resilient(client).work(), no SDK", "ours", _ours_make_resilient),
             Variant("reference: bare await + 1 SDK counter.add", "peer", _bare_plus_counter_add),
             Variant("aiobreaker 1.2 call_async", "peer", _aiobreaker),
             Variant("purgatory 3 decorator", "peer", _purgatory),

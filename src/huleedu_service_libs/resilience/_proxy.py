@@ -22,38 +22,37 @@ T = TypeVar("T")
 
 
 class _ResilientProxy:
-    """Forwards to ``client``; guards and caches its coroutine methods on first use."""
+    """Forwards to ``client``; guards its coroutine methods on first use.
 
-    __slots__ = ("_breaker", "_client", "_guarded")
+    A guarded method is kept in the proxy's own ``__dict__``, so from the second call on Python
+    finds it there directly, without going through ``__getattr__``.
+    """
 
     def __init__(self, client: object, breaker: CircuitBreaker) -> None:
-        object.__setattr__(self, "_client", client)
-        object.__setattr__(self, "_breaker", breaker)
-        object.__setattr__(self, "_guarded", {})
+        vars(self).update(_client=client, _breaker=breaker)
 
     def __getattr__(self, name: str) -> Any:
-        guarded: dict[str, Any] = self._guarded
-        if name in guarded:
-            return guarded[name]
-        value = getattr(self._client, name)
-        if not inspect.iscoroutinefunction(getattr(type(self._client), name, None)):
+        client = vars(self)["_client"]
+        value = getattr(client, name)
+        if not inspect.iscoroutinefunction(getattr(type(client), name, None)):
             return value
-        guarded[name] = _guard(value, self._breaker)
-        return guarded[name]
+        guarded = vars(self)[name] = _guard(value, vars(self)["_breaker"])
+        return guarded
 
     def __setattr__(self, name: str, value: object) -> None:
-        self._guarded.pop(name, None)
-        setattr(self._client, name, value)
+        vars(self).pop(name, None)
+        setattr(vars(self)["_client"], name, value)
 
     def __delattr__(self, name: str) -> None:
-        self._guarded.pop(name, None)
-        delattr(self._client, name)
+        vars(self).pop(name, None)
+        delattr(vars(self)["_client"], name)
 
     def __dir__(self) -> list[str]:
-        return dir(self._client)
+        return dir(vars(self)["_client"])
 
     def __repr__(self) -> str:
-        return f"<resilient {self._client!r} via circuit breaker {self._breaker.name!r}>"
+        client, breaker = vars(self)["_client"], vars(self)["_breaker"]
+        return f"<resilient {client!r} via circuit breaker {breaker.name!r}>"
 
 
 def _guard(
