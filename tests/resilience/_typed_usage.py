@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Coroutine
 from typing import Any, assert_type
 
+from huleedu_service_libs.protocols import CircuitBreakerProtocol
 from huleedu_service_libs.resilience import CircuitBreaker, circuit_breaker, make_resilient
 
 
@@ -41,3 +42,7 @@ async def uses(breaker: CircuitBreaker) -> None:
     assert_type(resilient, Client)
     assert_type(await resilient.get("k"), bytes)
     assert_type(resilient.describe(), str)
+
+
+def as_protocol(breaker: CircuitBreaker) -> CircuitBreakerProtocol:
+    return breaker

@@ -10,6 +10,7 @@ from typing import Any, ParamSpec, TypeVar
 from opentelemetry import trace
 from opentelemetry.metrics import MeterProvider
 
+from huleedu_service_libs.protocols import CircuitBreakerProtocol
 from huleedu_service_libs.resilience._breaker import CircuitBreaker, ExpectedException
 
 __all__ = ["circuit_breaker"]
@@ -29,7 +30,7 @@ def circuit_breaker(
     *,
     call_timeout: timedelta | float | None = None,
     half_open_max_calls: int | None = None,
-    breaker: CircuitBreaker | None = None,
+    breaker: CircuitBreakerProtocol | None = None,
 ) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Coroutine[Any, Any, R]]]:
     """Guard a coroutine function with its own breaker (named after it), or with ``breaker``.
 
@@ -38,7 +39,7 @@ def circuit_breaker(
     """
 
     def decorate(func: Callable[P, Awaitable[R]]) -> Callable[P, Coroutine[Any, Any, R]]:
-        guard = breaker or CircuitBreaker(
+        guard: CircuitBreakerProtocol = breaker or CircuitBreaker(
             failure_threshold,
             recovery_timeout,
             success_threshold,

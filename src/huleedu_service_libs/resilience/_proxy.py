@@ -14,7 +14,7 @@ import inspect
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar, cast
 
-from huleedu_service_libs.resilience._breaker import CircuitBreaker
+from huleedu_service_libs.protocols import CircuitBreakerProtocol
 
 __all__ = ["make_resilient"]
 
@@ -28,7 +28,7 @@ class _ResilientProxy:
     finds it there directly, without going through ``__getattr__``.
     """
 
-    def __init__(self, client: object, breaker: CircuitBreaker) -> None:
+    def __init__(self, client: object, breaker: CircuitBreakerProtocol) -> None:
         vars(self).update(_client=client, _breaker=breaker)
 
     def __getattr__(self, name: str) -> Any:
@@ -56,7 +56,7 @@ class _ResilientProxy:
 
 
 def _guard(
-    method: Callable[..., Coroutine[Any, Any, Any]], breaker: CircuitBreaker
+    method: Callable[..., Coroutine[Any, Any, Any]], breaker: CircuitBreakerProtocol
 ) -> Callable[..., Coroutine[Any, Any, Any]]:
     @functools.wraps(method)
     async def guarded(*args: Any, **kwargs: Any) -> Any:
@@ -65,6 +65,6 @@ def _guard(
     return guarded
 
 
-def make_resilient(client: T, breaker: CircuitBreaker) -> T:
+def make_resilient(client: T, breaker: CircuitBreakerProtocol) -> T:
     """``client``, seen through ``breaker``: every ``async def`` method call is guarded."""
     return cast(T, _ResilientProxy(client, breaker))
