@@ -164,7 +164,7 @@ async def test_the_breakers_own_call_timeout_is_a_failure(otel: TelemetryCapture
         call_timeout=timedelta(milliseconds=10),
         name="own-timeout",
     )
-    with pytest.raises(TimeoutError):
+    with pytest.raises(TimeoutError, match=r"'own-timeout': no result within 0\.01 s"):
         await breaker.call(_sleep_forever)
     assert breaker.state is OPEN
     assert _calls(otel, "own-timeout", "failure") == 1
@@ -178,6 +178,22 @@ async def test_a_timeout_error_raised_by_the_function_itself_follows_expected_ex
     with pytest.raises(TimeoutError):
         await breaker.call(_fail, TimeoutError("from the function"))
     assert breaker.state is CLOSED
+
+
+async def test_a_call_that_breaks_before_awaiting_still_gives_its_probe_place_back() -> None:
+    """Not even awaitable (a TypeError, ignored here): the half-open place is settled anyway."""
+    clock = ManualClock()
+    breaker = CircuitBreaker(
+        failure_threshold=1,
+        expected_exception=ConnectionError,
+        half_open_max_calls=1,
+        name="not-awaitable",
+        clock=clock,
+    )
+    await _half_open(breaker, clock)
+    with pytest.raises(TypeError):
+        await breaker.call(lambda: None)  # type: ignore[arg-type,return-value]
+    assert await breaker.call(asyncio.sleep, 0, "probe") == "probe"
 
 
 async def test_within_the_call_timeout_the_result_comes_back() -> None:

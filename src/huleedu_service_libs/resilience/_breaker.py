@@ -74,7 +74,7 @@ class CircuitBreaker:
         self.name = name or service_name or "circuit_breaker"
         self._machine = BreakerStateMachine(self.name, rules, clock)
         self._machine.subscribe(BreakerTelemetry(self._machine, meter_provider).on_event)
-        self._expected = expected_exception
+        self._failure_types = (*_as_tuple(expected_exception), _CallTimedOut)
         self._call_timeout = None if call_timeout is None else _seconds(call_timeout)
         self._tracer = tracer
         self._span_name = f"circuit_breaker {self.name}"
@@ -87,41 +87,45 @@ class CircuitBreaker:
         permit = self._machine.admit()
         if permit is None:
             raise CircuitBreakerError(f"circuit breaker {self.name!r} is {self.state.value}")
-        if not self._plain:
-            return await self._call_with_options(permit, func, *args, **kwargs)
         try:
-            result = await func(*args, **kwargs)
+            if self._plain:
+                result = await func(*args, **kwargs)
+            else:
+                result = await self._call_with_options(func, *args, **kwargs)
         except BaseException as exc:
-            self._record_exception(permit, exc, timed_out=False)
+            self._record_exception(permit, exc)
             raise
         self._machine.record_success(permit)
         return result
 
     async def _call_with_options(
-        self, permit: int, func: Callable[P, Awaitable[R]], *args: P.args, **kwargs: P.kwargs
+        self, func: Callable[P, Awaitable[R]], *args: P.args, **kwargs: P.kwargs
     ) -> R:
+        """The call inside the ``tracer``'s span and under ``call_timeout``, as configured."""
         if self._tracer is None:
-            return await self._call_with_deadline(permit, func, *args, **kwargs)
+            return await self._call_with_deadline(func, *args, **kwargs)
         with self._tracer.start_as_current_span(self._span_name, attributes={NAME: self.name}):
-            return await self._call_with_deadline(permit, func, *args, **kwargs)
+            return await self._call_with_deadline(func, *args, **kwargs)
 
     async def _call_with_deadline(
-        self, permit: int, func: Callable[P, Awaitable[R]], *args: P.args, **kwargs: P.kwargs
+        self, func: Callable[P, Awaitable[R]], *args: P.args, **kwargs: P.kwargs
     ) -> R:
+        if self._call_timeout is None:
+            return await func(*args, **kwargs)
         deadline = asyncio.timeout(self._call_timeout)
         try:
             async with deadline:
-                result = await func(*args, **kwargs)
-        except BaseException as exc:
-            self._record_exception(permit, exc, timed_out=deadline.expired())
-            raise
-        self._machine.record_success(permit)
-        return result
+                return await func(*args, **kwargs)
+        except TimeoutError as exc:
+            if not deadline.expired():
+                raise  # the function's own TimeoutError: classified like any other exception
+            message = f"circuit breaker {self.name!r}: no result within {self._call_timeout} s"
+            raise _CallTimedOut(message) from exc
 
-    def _record_exception(self, permit: int, exc: BaseException, *, timed_out: bool) -> None:
+    def _record_exception(self, permit: int, exc: BaseException) -> None:
         if not isinstance(exc, Exception):  # cancelled: no verdict, whatever expected_exception is
             self._machine.record_ignored(permit)
-        elif isinstance(exc, self._expected) or (timed_out and isinstance(exc, TimeoutError)):
+        elif isinstance(exc, self._failure_types):
             self._machine.record_failure(permit)
         else:
             self._machine.record_ignored(permit)
@@ -149,6 +153,14 @@ class CircuitBreaker:
     def subscribe(self, listener: BreakerListener) -> None:
         """Receive this breaker's events (``CallRecorded``, ``StateChanged``) as they happen."""
         self._machine.subscribe(listener)
+
+
+class _CallTimedOut(TimeoutError):
+    """The breaker's own ``call_timeout`` expired: always a failure, caught as ``TimeoutError``."""
+
+
+def _as_tuple(expected: ExpectedException) -> tuple[type[Exception], ...]:
+    return expected if isinstance(expected, tuple) else (expected,)
 
 
 def _seconds(value: timedelta | float) -> float:
