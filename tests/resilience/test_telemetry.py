@@ -7,9 +7,11 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from opentelemetry.exporter.prometheus import PrometheusMetricReader
+from opentelemetry.metrics import Counter, Meter, NoOpCounter, NoOpMeter, NoOpMeterProvider
 from opentelemetry.sdk.metrics import MeterProvider
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
@@ -172,3 +174,33 @@ def test_breakers_made_before_the_sdk_report_once_it_is_installed() -> None:
         ["circuit_breaker.state", {name: "early"}, 0],
         ["circuit_breaker.state", {name: "late"}, 0],
     ]
+
+
+class _BrokenCounter(NoOpCounter):
+    def add(self, amount: float, attributes: Any = None, context: Any = None) -> None:
+        raise RuntimeError("exporter bug")
+
+
+class _BrokenMeter(NoOpMeter):
+    def create_counter(self, name: str, unit: str = "", description: str = "") -> Counter:
+        return _BrokenCounter(name, unit, description)
+
+
+class _BrokenMeterProvider(NoOpMeterProvider):
+    """An OTel API meter provider whose counters raise: a stand-in for a broken SDK."""
+
+    def get_meter(self, name: str, *args: Any, **kwargs: Any) -> Meter:
+        return _BrokenMeter(name)
+
+
+async def test_broken_telemetry_never_reaches_the_caller(caplog: pytest.LogCaptureFixture) -> None:
+    """Counters that raise: calls still return and fail as usual, the breaker still trips."""
+    clock = ManualClock()
+    breaker = _breaker("broken-telemetry", clock, meter_provider=_BrokenMeterProvider())
+    assert await breaker.call(asyncio.sleep, 0, "ok") == "ok"
+    with pytest.raises(ConnectionError):
+        await breaker.call(_fail)
+    with pytest.raises(CircuitBreakerError):
+        await breaker.call(asyncio.sleep, 0)
+    assert breaker.get_state()["state"] == "open"
+    assert sum("listener" in r.getMessage() for r in caplog.records) == 1
