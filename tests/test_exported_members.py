@@ -13,6 +13,7 @@ PUBLIC_MODULES = [
     "huleedu_otel",
     "huleedu_otel.distro",
     "huleedu_otel.structlog",
+    "huleedu_service_libs.resilience",
 ]
 
 

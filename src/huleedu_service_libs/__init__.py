@@ -32,9 +32,17 @@ from huleedu_service_libs.observability import (
     trace_operation,
     use_trace_context,
 )
+from huleedu_service_libs.resilience import (
+    CircuitBreaker,
+    CircuitBreakerState,
+    circuit_breaker,
+    make_resilient,
+)
 
 __all__ = [
+    "CircuitBreaker",
     "CircuitBreakerError",
+    "CircuitBreakerState",
     "DuplicateInProgressError",
     "EventSerializationError",
     "HuleEduError",
@@ -46,6 +54,7 @@ __all__ = [
     "RedisClientError",
     "RedisNotStartedError",
     "RedisUnavailableError",
+    "circuit_breaker",
     "configure_service_logging",
     "create_service_logger",
     "extract_trace_context",
@@ -54,6 +63,7 @@ __all__ = [
     "init_tracing",
     "inject_trace_context",
     "log_event_processing",
+    "make_resilient",
     "trace_operation",
     "use_trace_context",
 ]

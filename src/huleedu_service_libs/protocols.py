@@ -5,8 +5,14 @@ Depend on these, not on the concrete classes (``RedisClientProtocol``, not ``Red
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    from huleedu_service_libs.resilience import CircuitBreakerState
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 # --- Messaging: KafkaPublisherProtocol (KafkaBus) ---
 
@@ -25,3 +31,24 @@ class ScriptingRedisProtocol(Protocol):
 
 
 # --- Resilience ---
+
+
+class CircuitBreakerProtocol(Protocol):
+    """What code that is handed a breaker uses; ``CircuitBreaker`` implements it."""
+
+    name: str
+
+    async def call(
+        self, func: Callable[_P, Awaitable[_R]], /, *args: _P.args, **kwargs: _P.kwargs
+    ) -> _R: ...
+
+    @property
+    def state(self) -> CircuitBreakerState: ...
+
+    def get_state(self) -> dict[str, Any]: ...
+
+    def reset(self) -> None: ...
+
+    def force_open(self) -> None: ...
+
+    def disable(self) -> None: ...
