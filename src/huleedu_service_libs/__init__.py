@@ -18,6 +18,8 @@ from huleedu_service_libs.errors import (
     RedisNotStartedError,
     RedisUnavailableError,
 )
+from huleedu_service_libs.redis_client import RedisClient
+from huleedu_service_libs.redis_pubsub import RedisPubSub
 
 __all__ = [
     "CircuitBreakerError",
@@ -29,7 +31,9 @@ __all__ = [
     "KafkaNotStartedError",
     "KafkaPublishError",
     "MessagingError",
+    "RedisClient",
     "RedisClientError",
     "RedisNotStartedError",
+    "RedisPubSub",
     "RedisUnavailableError",
 ]
