@@ -71,10 +71,8 @@ class RedisTelemetry:
         connection = connection_attributes(client)
         metric = {k: connection[k] for k in _METRIC_KEYS if k in connection}
         metric[db_attributes.DB_OPERATION_NAME] = command.name
-        span = self.tracer.start_span(command.name, kind=SpanKind.CLIENT)
-        if span.is_recording():
-            span.set_attributes(connection)
-            span.set_attributes(_span_attributes(command))
+        attributes = {**connection, **_span_attributes(command)}  # one pass through the SDK
+        span = self.tracer.start_span(command.name, kind=SpanKind.CLIENT, attributes=attributes)
         token = context.attach(trace.set_span_in_context(span))
         if self.request_hook is not None:
             _run_hook(self.request_hook, span, client, args, kwargs)
