@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+import redis.asyncio
 
 from huleedu_service_libs import RedisClient, RedisClientError
 
@@ -182,3 +183,37 @@ async def test_queued_writes_report_queued_and_exec_returns_their_results(
     assert await redis_client.set_if_not_exists(f"{prefix}old", "1") is True
     assert await redis_client.delete_key(f"{prefix}old") == 0
     assert await redis_client.exec() == [True, None, 1]
+
+
+async def test_a_task_that_ends_inside_a_transaction_gives_its_connection_back(
+    redis_url: str, prefix: str
+) -> None:
+    """The abandoned WATCH is undone (UNWATCH) and its connection returns to the pool."""
+    client = RedisClient(client_id=f"abandon-{prefix}", redis_url=redis_url)
+    await client.start()
+    admin = redis.asyncio.Redis.from_url(redis_url, decode_responses=True)
+    try:
+        await asyncio.create_task(client.watch(f"{prefix}k"))
+        assert await _eventually_last_command(admin, f"abandon-{prefix}", "unwatch")
+    finally:
+        await admin.aclose()
+        await client.stop()
+
+
+async def _eventually_last_command(admin: redis.asyncio.Redis, name: str, command: str) -> bool:
+    """Poll CLIENT LIST (for up to 5 s) until a connection called ``name`` last ran ``command``."""
+    for _ in range(500):
+        entries = await admin.client_list()
+        if any(e["name"] == name and e["cmd"] == command for e in entries):
+            return True
+        await asyncio.sleep(0.01)
+    return False
+
+
+async def test_stop_discards_open_transactions(redis_client: RedisClient, prefix: str) -> None:
+    """stop() with a task still inside MULTI neither hangs nor applies the queued write."""
+    await redis_client.multi()
+    await redis_client.setex(f"{prefix}k", 60, "never")
+    await redis_client.stop()
+    await redis_client.start()
+    assert await redis_client.get(f"{prefix}k") is None

@@ -231,3 +231,19 @@ async def test_after_uninstrument_nothing_is_traced(
     instrumentor.uninstrument()
     await client.get(f"{prefix}k")
     assert otel.spans() == []
+
+
+async def test_eval_script_is_one_evalsha_round_trip_once_the_script_is_loaded(
+    instrumented: TelemetryCapture, redis_url: str
+) -> None:
+    """What the idempotent consumer relies on: after the first call, one EVALSHA per call."""
+    client = RedisClient(client_id="scripting", redis_url=redis_url)
+    await client.start()
+    try:
+        await client.eval_script("return ARGV[1]", [], ["warm"])
+        instrumented.reset()
+        assert await client.eval_script("return ARGV[1]", [], ["again"]) == "again"
+    finally:
+        await client.stop()
+    assert [s.name for s in instrumented.spans()] == ["EVALSHA"]
+    assert (instrumented.span("EVALSHA").attributes or {})["db.query.text"] == "EVALSHA ? ? ?"
