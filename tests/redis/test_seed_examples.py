@@ -86,3 +86,18 @@ async def test_pub_sub_pattern(redis_client: RedisClient, prefix: str) -> None:
     async with asyncio.timeout(5):
         await listening
     assert received == [{"event": "essay_graded", "data": {"essay_id": "essay456", "score": 85}}]
+
+
+async def test_unit_testing_pattern_with_a_protocol_spec() -> None:
+    """The seed's unit-test example: an AsyncMock specced on the protocol behaves as shown."""
+    from unittest.mock import AsyncMock
+
+    from huleedu_service_libs.protocols import RedisClientProtocol
+
+    mock_redis = AsyncMock(spec=RedisClientProtocol)
+    mock_redis.set_if_not_exists.return_value = True
+    mock_redis.get.return_value = "cached_value"
+    assert await mock_redis.set_if_not_exists("k", "1") is True
+    assert await mock_redis.get("k") == "cached_value"
+    with pytest.raises(AttributeError):
+        mock_redis.not_a_protocol_method  # noqa: B018

@@ -14,7 +14,8 @@ Usage::
 
 Options: ``tracer_provider``, ``meter_provider``, ``request_hook(span, client, args, kwargs)``
 and ``response_hook(span, client, response)``. A hook that raises is logged; the command
-goes on. ``suppress_instrumentation()`` turns it off for a block.
+goes on. ``suppress_instrumentation()`` turns it off for a block. If upstream's contrib redis
+instrumentor is switched on as well, its spans stand and ours only measures the duration.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from opentelemetry.trace import get_tracer
 from wrapt import wrap_function_wrapper
 
 from huleedu_otel._buckets import DB_SECONDS
+from huleedu_otel.redis._contrib import contrib_tracing_check
 from huleedu_otel.redis._telemetry import RedisTelemetry
 from huleedu_otel.redis._wrappers import (
     async_wrapper,
@@ -46,21 +48,15 @@ from huleedu_otel.redis.package import _instruments
 __all__ = ["RedisInstrumentor"]
 
 _SCOPE = "huleedu_otel.redis"
+#: (class, method, is it asyncio, how to describe the call)
 _TARGETS = (
-    # (module, method, is async, describe)
-    ("redis.client", "Redis.execute_command", False, describe_command),
-    ("redis.client", "Pipeline.immediate_execute_command", False, describe_command),
-    ("redis.client", "Pipeline.execute", False, describe_pipeline),
-    ("redis.asyncio.client", "Redis.execute_command", True, describe_command),
-    ("redis.asyncio.client", "Pipeline.immediate_execute_command", True, describe_command),
-    ("redis.asyncio.client", "Pipeline.execute", True, describe_pipeline),
+    (redis.client.Redis, "execute_command", False, describe_command),
+    (redis.client.Pipeline, "immediate_execute_command", False, describe_command),
+    (redis.client.Pipeline, "execute", False, describe_pipeline),
+    (redis.asyncio.client.Redis, "execute_command", True, describe_command),
+    (redis.asyncio.client.Pipeline, "immediate_execute_command", True, describe_command),
+    (redis.asyncio.client.Pipeline, "execute", True, describe_pipeline),
 )
-_CLASSES = {
-    ("redis.client", "Redis"): redis.client.Redis,
-    ("redis.client", "Pipeline"): redis.client.Pipeline,
-    ("redis.asyncio.client", "Redis"): redis.asyncio.client.Redis,
-    ("redis.asyncio.client", "Pipeline"): redis.asyncio.client.Pipeline,
-}
 
 
 class RedisInstrumentor(BaseInstrumentor):  # type: ignore[misc]
@@ -72,17 +68,16 @@ class RedisInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     def _instrument(self, **kwargs: Any) -> None:
         sync_telemetry = _telemetry(**kwargs)
         async_telemetry = replace(sync_telemetry, asyncio=True)
-        for module, method, is_async, describe in _TARGETS:
+        for owner, method, is_async, describe in _TARGETS:
             if is_async:
                 wrapper = async_wrapper(async_telemetry, describe)
             else:
                 wrapper = sync_wrapper(sync_telemetry, describe)
-            wrap_function_wrapper(module, method, wrapper)
+            wrap_function_wrapper(owner, method, wrapper)
 
     def _uninstrument(self, **kwargs: Any) -> None:
-        for module, method, _, _ in _TARGETS:
-            owner, name = method.split(".")
-            unwrap(_CLASSES[(module, owner)], name)
+        for owner, method, _, _ in _TARGETS:
+            unwrap(owner, method)
 
 
 def _telemetry(**kwargs: Any) -> RedisTelemetry:
@@ -94,4 +89,10 @@ def _telemetry(**kwargs: Any) -> RedisTelemetry:
         description="Duration of Redis commands, pipelines and transactions",
         explicit_bucket_boundaries_advisory=list(DB_SECONDS),
     )
-    return RedisTelemetry(tracer, duration, kwargs.get("request_hook"), kwargs.get("response_hook"))
+    return RedisTelemetry(
+        tracer,
+        duration,
+        kwargs.get("request_hook"),
+        kwargs.get("response_hook"),
+        spans_owned_elsewhere=contrib_tracing_check(),
+    )

@@ -48,6 +48,8 @@ class RedisTelemetry:
     response_hook: ResponseHook | None = None
     #: Which redis-py flavour this wraps (each has its own native metrics switch).
     asyncio: bool = False
+    #: True while another instrumentor owns the command spans (ours then only measures).
+    spans_owned_elsewhere: Callable[[], bool] = lambda: False
 
     def start(
         self,
@@ -71,6 +73,8 @@ class RedisTelemetry:
         connection = connection_attributes(client)
         metric = {k: connection[k] for k in _METRIC_KEYS if k in connection}
         metric[db_attributes.DB_OPERATION_NAME] = command.name
+        if self.spans_owned_elsewhere():
+            return Observation(self, trace.INVALID_SPAN, None, metric, perf_counter())
         attributes = {**connection, **_span_attributes(command)}  # one pass through the SDK
         span = self.tracer.start_span(command.name, kind=SpanKind.CLIENT, attributes=attributes)
         token = context.attach(trace.set_span_in_context(span))
@@ -88,7 +92,7 @@ class Observation:
         self,
         telemetry: RedisTelemetry,
         span: Span,
-        token: object,
+        token: object | None,
         metric: dict[str, str | int],
         started: float,
     ) -> None:
@@ -106,7 +110,8 @@ class Observation:
 
     def _finish(self, client: Any, error: BaseException | None, response: Any) -> None:
         elapsed = perf_counter() - self._started
-        context.detach(self._token)  # type: ignore[arg-type]
+        if self._token is not None:
+            context.detach(self._token)  # type: ignore[arg-type]
         if _is_failure(error):
             error_type = type(error).__qualname__
             self._metric[error_attributes.ERROR_TYPE] = error_type

@@ -138,3 +138,22 @@ def test_the_entry_point_loads_our_instrumentor() -> None:
     [entry_point] = entry_points(group="opentelemetry_instrumentor", name="huleedu_redis")
     assert RedisInstrumentor is entry_point.load()
     assert list(RedisInstrumentor().instrumentation_dependencies()) == ["redis >= 5.2"]
+
+
+async def test_with_contrib_redis_also_on_each_command_still_has_one_span(
+    instrumented: TelemetryCapture, client: redis.asyncio.Redis, prefix: str
+) -> None:
+    """One owner per span: contrib's span stands, ours only adds the duration metric."""
+    from opentelemetry.instrumentation.redis import RedisInstrumentor as ContribRedisInstrumentor
+
+    ContribRedisInstrumentor().instrument(tracer_provider=instrumented.tracer_provider)
+    try:
+        await client.get(f"{prefix}k")
+    finally:
+        ContribRedisInstrumentor().uninstrument()
+    [span] = instrumented.spans("GET")
+    assert span.instrumentation_scope is not None
+    assert span.instrumentation_scope.name == "opentelemetry.instrumentation.redis"
+    assert instrumented.metrics.count(DURATION, **{"db.operation.name": "GET"}) == 1
+    await client.get(f"{prefix}k")
+    assert len(instrumented.spans("GET")) == 2  # contrib off again: ours is back
