@@ -41,6 +41,7 @@ async def client(server: _services.ServerProcess) -> AsyncIterator[RedisClient]:
 async def test_a_server_killed_mid_command_gives_unavailable_within_the_timeout(
     client: RedisClient, server: _services.ServerProcess
 ) -> None:
+    """The server dies while a Lua script runs: the awaiting caller gets RedisUnavailableError."""
     running = asyncio.create_task(client.eval_script(BUSY_SCRIPT, [], []))
     await asyncio.sleep(0.3)
     assert not running.done()
@@ -82,6 +83,7 @@ async def test_losing_the_watching_connection_is_unavailable_not_a_conflict(
 async def test_a_listener_sees_unavailable_when_the_server_dies(
     client: RedisClient, server: _services.ServerProcess, prefix: str
 ) -> None:
+    """listen() ends with RedisUnavailableError, not a redis-py error or a hang."""
     async with client.subscribe(f"{prefix}channel") as subscription:
         messages = subscription.listen()
         await anext(messages)

@@ -30,6 +30,7 @@ PASSWORD = "s3cret-Pa55word"
 def test_redact_url_drops_credentials_wherever_redis_py_would_read_them(
     url: str, expected: str
 ) -> None:
+    """User info and a ``password`` query parameter are masked; unparseable URLs entirely."""
     assert expected == redact_url(url)
 
 
@@ -44,6 +45,7 @@ def protected_server() -> Iterator[_services.ServerProcess]:
 async def test_a_client_with_a_password_works_and_never_shows_it(
     protected_server: _services.ServerProcess, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """Authenticated commands work; repr and logs show the host, never the password."""
     caplog.set_level(logging.DEBUG)
     client = RedisClient(
         client_id="protected", redis_url=f"redis://:{PASSWORD}@127.0.0.1:{protected_server.port}/0"
@@ -61,6 +63,7 @@ async def test_a_client_with_a_password_works_and_never_shows_it(
 async def test_a_wrong_password_is_a_client_error_without_the_password(
     protected_server: _services.ServerProcess,
 ) -> None:
+    """Bad credentials are a client error (not "unavailable"), and the message hides them."""
     wrong = "Wr0ng-" + PASSWORD
     client = RedisClient(
         client_id="wrong", redis_url=f"redis://:{wrong}@127.0.0.1:{protected_server.port}/0"
@@ -72,6 +75,7 @@ async def test_a_wrong_password_is_a_client_error_without_the_password(
 
 
 async def test_an_unreachable_server_error_never_contains_the_password(unused_port: int) -> None:
+    """The error names the server by its redacted URL."""
     client = RedisClient(
         client_id="nowhere", redis_url=f"redis://user:{PASSWORD}@127.0.0.1:{unused_port}/0"
     )

@@ -26,6 +26,7 @@ async def test_a_published_message_reaches_the_subscriber(
 async def test_after_the_block_the_subscription_is_gone(
     redis_client: RedisClient, prefix: str
 ) -> None:
+    """Leaving ``async with`` unsubscribes: nobody receives the next message."""
     channel = f"{prefix}channel"
     async with redis_client.subscribe(channel) as subscription:
         await anext(subscription.listen())

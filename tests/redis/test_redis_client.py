@@ -41,6 +41,7 @@ async def test_setex_get_and_delete_round_trip(redis_client: RedisClient, prefix
 
 
 async def test_ping_is_true_for_a_live_server(redis_client: RedisClient) -> None:
+    """PING answered: True."""
     assert await redis_client.ping() is True
 
 
@@ -108,6 +109,7 @@ async def test_commands_before_start_raise_not_started(redis_url: str) -> None:
 
 
 async def test_start_and_stop_are_idempotent(redis_url: str) -> None:
+    """A second start() or stop() is a no-op, as a DI container may call either twice."""
     client = RedisClient(client_id="twice", redis_url=redis_url)
     await client.start()
     await client.start()
@@ -129,6 +131,7 @@ async def test_start_against_a_closed_port_fails_fast_with_unavailable(unused_po
 
 
 async def test_an_invalid_url_is_a_client_error() -> None:
+    """A URL redis-py cannot use is a RedisClientError at start()."""
     client = RedisClient(client_id="bad", redis_url="http://127.0.0.1:6379")
     with pytest.raises(RedisClientError):
         await client.start()

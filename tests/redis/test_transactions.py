@@ -31,6 +31,7 @@ async def _increment(client: RedisClient, key: str) -> list[object] | None:
 async def test_an_uncontended_transaction_applies_its_writes(
     redis_client: RedisClient, prefix: str
 ) -> None:
+    """Without a conflict, exec() returns the queued writes' results and applies them."""
     key = f"{prefix}counter"
     assert await _increment(redis_client, key) == [True]
     assert await _increment(redis_client, key) == [True]
@@ -167,6 +168,7 @@ async def test_unwatch_forgets_the_watch_and_the_queued_writes(
 async def test_get_inside_multi_is_refused_rather_than_silently_queued(
     redis_client: RedisClient, prefix: str
 ) -> None:
+    """A read inside MULTI would only be queued; it is refused instead."""
     await redis_client.multi()
     with pytest.raises(RedisClientError):
         await redis_client.get(f"{prefix}k")

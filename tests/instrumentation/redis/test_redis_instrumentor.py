@@ -23,6 +23,7 @@ DURATION = "db.client.operation.duration"
 async def test_each_command_is_one_client_span_named_by_the_command(
     instrumented: TelemetryCapture, client: redis.asyncio.Redis, prefix: str
 ) -> None:
+    """SET and GET spans carry the contract's attributes and nothing else."""
     await client.set(f"{prefix}k", "secret-value", ex=60)
     assert await client.get(f"{prefix}k") == "secret-value"
     set_span, get_span = instrumented.span("SET"), instrumented.span("GET")
@@ -41,6 +42,7 @@ async def test_each_command_is_one_client_span_named_by_the_command(
 async def test_no_key_or_value_is_recorded_anywhere(
     instrumented: TelemetryCapture, client: redis.asyncio.Redis, prefix: str
 ) -> None:
+    """Keys, values and published messages appear in no span or metric attribute."""
     await client.set(f"{prefix}k", "secret-value")
     await client.publish(f"{prefix}channel", "secret-message")
     recorded = " ".join(
@@ -59,6 +61,7 @@ async def test_no_key_or_value_is_recorded_anywhere(
 async def test_each_command_records_its_duration_in_db_buckets(
     instrumented: TelemetryCapture, client: redis.asyncio.Redis, prefix: str
 ) -> None:
+    """db.client.operation.duration, in seconds, with the DB bucket boundaries."""
     await client.get(f"{prefix}a")
     await client.get(f"{prefix}b")
     [point] = instrumented.metrics.points(DURATION, **{"db.operation.name": "GET"})
@@ -74,6 +77,7 @@ async def test_each_command_records_its_duration_in_db_buckets(
 async def test_a_pipeline_is_one_span_with_its_batch_size(
     instrumented: TelemetryCapture, client: redis.asyncio.Redis, prefix: str
 ) -> None:
+    """Three queued commands: one PIPELINE span, one measurement, no per-command spans."""
     async with client.pipeline(transaction=False) as pipe:
         pipe.set(f"{prefix}a", "1").get(f"{prefix}a").delete(f"{prefix}a")
         assert await pipe.execute() == [True, "1", 1]
@@ -124,6 +128,7 @@ async def test_a_watch_conflict_is_not_an_error(
 async def test_a_failed_command_sets_error_type_without_its_message(
     instrumented: TelemetryCapture, client: redis.asyncio.Redis, prefix: str
 ) -> None:
+    """error.type and an ERROR status; no exception event (its message could hold values)."""
     await client.set(f"{prefix}k", "not-a-number")
     with pytest.raises(redis.ResponseError):
         await client.incr(f"{prefix}k")
@@ -143,6 +148,7 @@ async def test_a_failed_command_sets_error_type_without_its_message(
 async def test_an_unreachable_server_is_a_connection_error_span(
     instrumented: TelemetryCapture, unused_port: int
 ) -> None:
+    """Connection refused still yields the command's span, marked with the error type."""
     client = redis.asyncio.Redis(port=unused_port, retry=None)
     with pytest.raises(redis.ConnectionError):
         await client.get("k")
@@ -157,6 +163,7 @@ async def test_an_unreachable_server_is_a_connection_error_span(
 def test_the_sync_client_is_traced_the_same_way(
     instrumented: TelemetryCapture, redis_url: str, prefix: str
 ) -> None:
+    """redis.Redis and its (transactional) pipeline get the same spans and metric."""
     client = redis.Redis.from_url(redis_url)
     try:
         client.set(f"{prefix}k", "v")
@@ -173,6 +180,7 @@ def test_the_sync_client_is_traced_the_same_way(
 async def test_suppress_instrumentation_leaves_no_span_and_no_measurement(
     instrumented: TelemetryCapture, client: redis.asyncio.Redis, prefix: str
 ) -> None:
+    """Inside suppress_instrumentation() the command is neither traced nor measured."""
     with suppress_instrumentation():
         await client.get(f"{prefix}k")
     assert instrumented.spans() == []
@@ -182,6 +190,7 @@ async def test_suppress_instrumentation_leaves_no_span_and_no_measurement(
 async def test_hooks_see_the_span_and_one_that_raises_never_breaks_the_command(
     otel: TelemetryCapture, client: redis.asyncio.Redis, prefix: str
 ) -> None:
+    """Both hooks run (request hook can annotate the span); their errors are swallowed."""
     seen: list[Any] = []
 
     def request_hook(span: Span, _client: Any, args: tuple[Any, ...], _: dict[str, Any]) -> None:
@@ -226,6 +235,7 @@ async def test_a_span_that_is_not_recorded_still_measures_the_command(
 async def test_after_uninstrument_nothing_is_traced(
     otel: TelemetryCapture, client: redis.asyncio.Redis, prefix: str
 ) -> None:
+    """uninstrument() removes every wrapper."""
     instrumentor = RedisInstrumentor()
     instrumentor.instrument(tracer_provider=otel.tracer_provider)
     instrumentor.uninstrument()

@@ -56,6 +56,7 @@ async def test_with_redis_py_metrics_on_the_duration_is_recorded_once_by_redis_p
 def test_the_sync_client_with_redis_py_metrics_on_is_measured_once(
     instrumented: TelemetryCapture, redis_py_command_metrics: None, redis_url: str, prefix: str
 ) -> None:
+    """The sync flavour has its own redis-py switch; it is honoured too."""
     client = redis.Redis.from_url(redis_url)
     try:
         client.get(f"{prefix}a")
@@ -67,6 +68,7 @@ def test_the_sync_client_with_redis_py_metrics_on_is_measured_once(
 async def test_without_redis_py_metrics_ours_record_the_duration(
     instrumented: TelemetryCapture, client: redis.asyncio.Redis, prefix: str
 ) -> None:
+    """The default: redis-py's metrics are off and ours record the duration."""
     await client.get(f"{prefix}a")
     points = instrumented.metrics.points(DURATION, **{"db.operation.name": "GET"})
     [point] = points
@@ -84,6 +86,7 @@ def protected_server() -> Iterator[_services.ServerProcess]:
 async def test_a_password_in_the_url_appears_in_no_span_or_metric(
     instrumented: TelemetryCapture, protected_server: _services.ServerProcess
 ) -> None:
+    """With requirepass and the password in the URL, no attribute carries it."""
     url = f"redis://default:{PASSWORD}@127.0.0.1:{protected_server.port}/0"
     client = RedisClient(client_id="protected", redis_url=url)
     await client.start()
@@ -121,6 +124,7 @@ class _ExplodingMeterProvider(NoOpMeterProvider):
 async def test_a_failing_metric_never_breaks_the_command(
     otel: TelemetryCapture, client: redis.asyncio.Redis, prefix: str
 ) -> None:
+    """A histogram that raises on record(): the commands succeed and their spans end."""
     RedisInstrumentor().instrument(
         tracer_provider=otel.tracer_provider, meter_provider=_ExplodingMeterProvider()
     )
