@@ -1,7 +1,8 @@
 """One CLIENT span and one duration measurement per Redis round trip.
 
 Everything here runs around the user's command and must never break it: a failure on the
-telemetry side is logged once and the command goes on (see :func:`_guarded`).
+telemetry side is logged once and the command goes on (``RedisTelemetry.start`` and
+``Observation.finish`` catch everything; user hooks are guarded on their own).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from opentelemetry import context, trace
 from opentelemetry.metrics import Histogram
-from opentelemetry.semconv.attributes import db_attributes, error_attributes
+from opentelemetry.semconv.attributes import db_attributes, error_attributes, server_attributes
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 from redis.exceptions import ConnectionError, TimeoutError, WatchError
 
@@ -33,8 +34,8 @@ ResponseHook = Callable[[Span, Any, Any], None]
 _METRIC_KEYS = (
     db_attributes.DB_SYSTEM_NAME,
     db_attributes.DB_NAMESPACE,
-    "server.address",
-    "server.port",
+    server_attributes.SERVER_ADDRESS,
+    server_attributes.SERVER_PORT,
 )
 
 
