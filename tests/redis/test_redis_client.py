@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from huleedu_service_libs import (
@@ -10,14 +14,20 @@ from huleedu_service_libs import (
     RedisNotStartedError,
     RedisUnavailableError,
 )
-from huleedu_service_libs.redis_client import REDIS_URL
 
 
-def test_default_url_comes_from_the_environment_or_the_compose_service_name() -> None:
-    """Without REDIS_URL in the environment the seed's default, the compose host, is used."""
-    import os
-
-    assert os.environ.get("REDIS_URL", "redis://redis:6379") == REDIS_URL
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [({}, "redis://redis:6379"), ({"REDIS_URL": "redis://cache:6380/2"}, "redis://cache:6380/2")],
+)
+def test_the_default_url_is_redis_url_from_the_environment_else_the_compose_host(
+    environment: dict[str, str], expected: str
+) -> None:
+    """Read at import, as the seed's ``redis_url: str = REDIS_URL`` default implies."""
+    code = "from huleedu_service_libs.redis_client import REDIS_URL; print(REDIS_URL)"
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"} | environment
+    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert expected == run.stdout.strip()
 
 
 async def test_set_if_not_exists_is_true_only_for_the_first_writer(
