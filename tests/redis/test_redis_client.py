@@ -7,6 +7,8 @@ import subprocess
 import sys
 
 import pytest
+import redis.asyncio
+from redis.exceptions import ConnectionError, ResponseError
 
 from huleedu_service_libs import (
     RedisClient,
@@ -82,8 +84,6 @@ async def test_eval_script_reloads_a_script_the_server_forgot(
     redis_client: RedisClient, prefix: str, redis_url: str
 ) -> None:
     """After SCRIPT FLUSH the cached EVALSHA misses; the client loads the script and retries."""
-    import redis.asyncio
-
     script = "return ARGV[1] .. '-' .. KEYS[1]"
     assert await redis_client.eval_script(script, [f"{prefix}a"], ["v"]) == f"v-{prefix}a"
     admin = redis.asyncio.Redis.from_url(redis_url)
@@ -98,8 +98,6 @@ async def test_a_script_error_is_a_redis_client_error_with_the_cause(
     redis_client: RedisClient,
 ) -> None:
     """A Lua error reaches the caller as our RedisClientError wrapping redis-py's error."""
-    from redis.exceptions import ResponseError
-
     with pytest.raises(RedisClientError) as caught:
         await redis_client.eval_script("return redis.call('NOSUCHCOMMAND')", [], [])
     assert isinstance(caught.value.__cause__, ResponseError)
@@ -130,8 +128,6 @@ async def test_start_and_stop_are_idempotent(redis_url: str) -> None:
 
 async def test_start_against_a_closed_port_fails_fast_with_unavailable(unused_port: int) -> None:
     """Nothing listens: start() raises RedisUnavailableError wrapping the connection error."""
-    from redis.exceptions import ConnectionError
-
     client = RedisClient(client_id="nowhere", redis_url=f"redis://127.0.0.1:{unused_port}/0")
     with pytest.raises(RedisUnavailableError) as caught:
         await client.start()

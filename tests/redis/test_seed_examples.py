@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from unittest.mock import AsyncMock
 
 import pytest
 
 from huleedu_service_libs import RedisClient
+from huleedu_service_libs.protocols import RedisClientProtocol
 
 logger = logging.getLogger(__name__)
 
@@ -90,10 +92,6 @@ async def test_pub_sub_pattern(redis_client: RedisClient, prefix: str) -> None:
 
 async def test_unit_testing_pattern_with_a_protocol_spec() -> None:
     """The seed's unit-test example: an AsyncMock specced on the protocol behaves as shown."""
-    from unittest.mock import AsyncMock
-
-    from huleedu_service_libs.protocols import RedisClientProtocol
-
     mock_redis = AsyncMock(spec=RedisClientProtocol)
     mock_redis.set_if_not_exists.return_value = True
     mock_redis.get.return_value = "cached_value"

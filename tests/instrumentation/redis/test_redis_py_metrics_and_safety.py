@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import redis.asyncio
+from opentelemetry.instrumentation.redis import RedisInstrumentor as ContribRedisInstrumentor
 from opentelemetry.metrics import NoOpHistogram, NoOpMeter, NoOpMeterProvider
 from redis.asyncio.observability import recorder as redis_py_async_recorder
 from redis.observability import (
@@ -148,8 +149,6 @@ async def test_with_contrib_redis_also_on_each_command_still_has_one_span(
     instrumented: TelemetryCapture, client: redis.asyncio.Redis, prefix: str
 ) -> None:
     """One owner per span: contrib's span stands, ours only adds the duration metric."""
-    from opentelemetry.instrumentation.redis import RedisInstrumentor as ContribRedisInstrumentor
-
     ContribRedisInstrumentor().instrument(tracer_provider=instrumented.tracer_provider)
     try:
         await client.get(f"{prefix}k")
