@@ -32,6 +32,8 @@ from huleedu_service_libs.observability import (
     trace_operation,
     use_trace_context,
 )
+from huleedu_service_libs.redis_client import RedisClient
+from huleedu_service_libs.redis_pubsub import RedisPubSub
 from huleedu_service_libs.resilience import (
     CircuitBreaker,
     CircuitBreakerState,
@@ -51,8 +53,10 @@ __all__ = [
     "KafkaNotStartedError",
     "KafkaPublishError",
     "MessagingError",
+    "RedisClient",
     "RedisClientError",
     "RedisNotStartedError",
+    "RedisPubSub",
     "RedisUnavailableError",
     "circuit_breaker",
     "configure_service_logging",

@@ -4,7 +4,8 @@ A field is secret when one of the words of its name is a well-known credential w
 (``password``, ``token``, ``secret``, ``authorization``, ``api_key``, ...), in any case and any
 spelling (``db_password``, ``accessToken``, ``X-Api-Key``). Counting words rather than substrings
 keeps ``prompt_tokens`` readable. In every string value, the password part of a URL, secret
-``name=value`` pairs and bearer credentials are masked too.
+``name=value`` pairs and bearer credentials are masked too. :func:`redact_url` is the stricter
+form for a value known to be a URL (a client's DSN): it drops the user and password entirely.
 """
 
 from __future__ import annotations
@@ -14,8 +15,16 @@ from collections.abc import Mapping
 from functools import lru_cache
 from itertools import pairwise
 from typing import Any
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
-__all__ = ["REDACTED", "is_secret_key", "redact_mapping", "redact_text", "redact_value"]
+__all__ = [
+    "REDACTED",
+    "is_secret_key",
+    "redact_mapping",
+    "redact_text",
+    "redact_url",
+    "redact_value",
+]
 
 REDACTED = "[REDACTED]"
 
@@ -103,3 +112,35 @@ def redact_mapping(fields: Mapping[Any, Any], depth: int = 0) -> dict[Any, Any]:
         else:
             redacted[key] = redact_value(value, depth)
     return redacted
+
+
+def redact_url(url: str) -> str:
+    """The URL without its credentials: ``redis://:pw@host:6379/0`` -> ``redis://***@host:6379/0``.
+
+    A URL that cannot be parsed is replaced entirely, since the password could be anywhere in it.
+    """
+    try:
+        parts = urlsplit(url)
+        netloc = _redacted_netloc(parts)
+    except ValueError:
+        return "<unparseable url>"
+    query = _redacted_query(parts.query)
+    if netloc == parts.netloc and query == parts.query:
+        return url
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def _redacted_netloc(parts: SplitResult) -> str:
+    if parts.password is None and parts.username is None:
+        return parts.netloc
+    host = parts.hostname or ""
+    return f"***@{host}:{parts.port}" if parts.port is not None else f"***@{host}"
+
+
+def _redacted_query(query: str) -> str:
+    """redis-py also reads ``?password=...`` from the query string."""
+    pairs = [pair.partition("=") for pair in query.split("&")] if query else []
+    return "&".join(
+        f"{name}=***" if name.lower() == "password" else f"{name}{sep}{value}"
+        for name, sep, value in pairs
+    )

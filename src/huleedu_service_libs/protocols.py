@@ -5,7 +5,8 @@ Depend on these, not on the concrete classes (``RedisClientProtocol``, not ``Red
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
 
 if TYPE_CHECKING:
@@ -28,6 +29,57 @@ class ScriptingRedisProtocol(Protocol):
     async def eval_script(
         self, script: str, keys: Sequence[str], args: Sequence[str | int | float]
     ) -> Any: ...
+
+
+class RedisSubscriptionProtocol(Protocol):
+    """An open subscription: ``async for message in sub.listen()``."""
+
+    def listen(self) -> AsyncIterator[dict[str, Any]]: ...
+
+
+class RedisPubSubProtocol(Protocol):
+    """Publishing and subscribing (``RedisPubSub``, and ``RedisClient`` by delegation)."""
+
+    async def publish(self, channel: str, message: str) -> int: ...
+
+    def subscribe(self, channel: str) -> AbstractAsyncContextManager[RedisSubscriptionProtocol]: ...
+
+    def get_user_channel(self, user_id: str) -> str: ...
+
+    async def publish_user_notification(
+        self, user_id: str, event_type: str, data: dict[str, Any]
+    ) -> int: ...
+
+
+class RedisClientProtocol(ScriptingRedisProtocol, RedisPubSubProtocol, Protocol):
+    """What a service uses Redis for. Includes scripting, so a service can hand its client to
+    the idempotent consumer, which asks only for :class:`ScriptingRedisProtocol`."""
+
+    async def set_if_not_exists(
+        self, key: str, value: Any, ttl_seconds: int | None = None
+    ) -> bool: ...
+
+    async def get(self, key: str) -> str | None: ...
+
+    async def setex(self, key: str, ttl_seconds: int, value: str) -> bool: ...
+
+    async def delete_key(self, key: str) -> int: ...
+
+    async def ping(self) -> bool: ...
+
+    async def scan_pattern(self, pattern: str) -> list[str]: ...
+
+
+class AtomicRedisClientProtocol(RedisClientProtocol, Protocol):
+    """Adds WATCH/MULTI/EXEC optimistic transactions; ``exec`` returns None on a conflict."""
+
+    async def watch(self, *keys: str) -> bool: ...
+
+    async def multi(self) -> bool: ...
+
+    async def exec(self) -> list[Any] | None: ...
+
+    async def unwatch(self) -> bool: ...
 
 
 # --- Resilience ---
