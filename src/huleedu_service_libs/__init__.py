@@ -4,6 +4,12 @@ Telemetry goes through the OpenTelemetry API only; ``huleedu_otel`` (or the
 ``opentelemetry-instrument`` launcher) decides where it goes.
 """
 
+from huleedu_service_libs.database import (
+    DatabaseHealthChecker,
+    DatabaseMetrics,
+    query_performance_tracker,
+    setup_database_monitoring,
+)
 from huleedu_service_libs.errors import (
     CircuitBreakerError,
     DuplicateInProgressError,
@@ -21,6 +27,8 @@ from huleedu_service_libs.errors import (
 
 __all__ = [
     "CircuitBreakerError",
+    "DatabaseHealthChecker",
+    "DatabaseMetrics",
     "DuplicateInProgressError",
     "EventSerializationError",
     "HuleEduError",
@@ -32,4 +40,6 @@ __all__ = [
     "RedisClientError",
     "RedisNotStartedError",
     "RedisUnavailableError",
+    "query_performance_tracker",
+    "setup_database_monitoring",
 ]
