@@ -52,7 +52,8 @@ class DatabaseTelemetry:
         yield from list(self.pools)
 
 
-_bundles: dict[tuple[int, int], DatabaseTelemetry] = {}
+#: Keyed by the providers themselves (not their ids, which a collected provider hands on).
+_bundles: dict[tuple[TracerProvider | None, MeterProvider | None], DatabaseTelemetry] = {}
 _bundles_lock = threading.Lock()
 
 
@@ -60,7 +61,7 @@ def telemetry_for(
     tracer_provider: TracerProvider | None = None, meter_provider: MeterProvider | None = None
 ) -> DatabaseTelemetry:
     """The shared bundle for these providers (``None``: the global ones)."""
-    key = (id(tracer_provider), id(meter_provider))
+    key = (tracer_provider, meter_provider)
     with _bundles_lock:
         if key not in _bundles:
             _bundles[key] = _create(tracer_provider, meter_provider)

@@ -155,3 +155,16 @@ async def _until(condition: object, tries: int = 200) -> None:
             return
         await asyncio.sleep(0.005)
     raise AssertionError("condition never became true")
+
+
+async def test_uninstrumented_engine_stops_reporting_its_pool(
+    sqlite_engine: AsyncEngine, instrumentor: SQLAlchemyInstrumentor, otel: TelemetryCapture
+) -> None:
+    """Listeners and the ``Pool.connect`` hook let go of the engine; the pool leaves the gauges."""
+    instrumentor.uninstrument_engine(sqlite_engine)
+    async with sqlite_engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+    own_pool = _pool(str(sqlite_engine.url.database))
+    reported = [n for n in otel.metrics.names() if otel.metrics.points(n, **own_pool)]
+    assert reported == []
+    assert otel.metrics.count("db.client.operation.duration") == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy
 import sqlalchemy.ext.asyncio as sa_asyncio
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.trace import SpanKind, StatusCode
@@ -140,3 +141,32 @@ async def test_suppressed_instrumentation_records_nothing(
         async with sqlite_engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
     assert otel.spans() == []
+
+
+def test_sync_engine_from_create_engine_is_traced(
+    instrumentor: SQLAlchemyInstrumentor, otel: TelemetryCapture
+) -> None:
+    """The plain ``sqlalchemy.create_engine`` path, looked up after ``instrument()``."""
+    engine = sqlalchemy.create_engine("sqlite://")
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    engine.dispose()
+    assert otel.span("SELECT").attributes == {
+        "db.system.name": "sqlite",
+        "db.operation.name": "SELECT",
+        "db.query.text": "SELECT ?",
+    }
+
+
+def test_engine_passed_to_instrument_is_instrumented(otel: TelemetryCapture) -> None:
+    """Upstream's ``instrument(engine=...)`` form works the same here."""
+    engine = sqlalchemy.create_engine("sqlite://")
+    instrumentor = SQLAlchemyInstrumentor()
+    instrumentor.instrument(engine=engine)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    finally:
+        instrumentor.uninstrument()
+        engine.dispose()
+    assert [s.name for s in otel.spans()] == ["SELECT"]
