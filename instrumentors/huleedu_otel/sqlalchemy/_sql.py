@@ -21,7 +21,7 @@ _TOKEN = re.compile(
     |(?P<identifier>"(?:[^"]|"")*"|`[^`]*`)
     |(?P<placeholder>\$\d+|%\(\w+\)s|%s|:\w+|\?)
     |(?P<word>[A-Za-z_][\w$]*)
-    |(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
+    |(?P<number>0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
     """,
     re.VERBOSE | re.DOTALL,
 )
@@ -57,11 +57,23 @@ class StatementSummary:
         return self.operation
 
 
-@functools.lru_cache(maxsize=2048)
+#: Longer statements (literal-laden bulk inserts) are summarised every time, not kept.
+_CACHED_LENGTH = 8_192
+
+
 def summarize(statement: str) -> StatementSummary:
+    if len(statement) > _CACHED_LENGTH:
+        return _summarize(statement)
+    return _cached_summarize(statement)
+
+
+def _summarize(statement: str) -> StatementSummary:
     text = redact(statement)
     operation = _operation(text)
     return StatementSummary(operation, _collection(text, operation), text)
+
+
+_cached_summarize = functools.lru_cache(maxsize=2048)(_summarize)
 
 
 def redact(statement: str) -> str:

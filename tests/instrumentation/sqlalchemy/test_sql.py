@@ -26,6 +26,7 @@ from huleedu_otel.sqlalchemy._sql import StatementSummary, summarize
             "INSERT INTO t (a, b) VALUES ($1, $2)",
         ),
         ("SELECT 1 -- password='hunter2'\n", "SELECT ?"),
+        ("SELECT 0x1F, x'0a', t2.c3 FROM t2", "SELECT ?, ?, t2.c3 FROM t2"),
         ("/* user 99 */ DELETE FROM t WHERE x = :x", "DELETE FROM t WHERE x = :x"),
         (
             'SELECT "col1" FROM "Table2" WHERE t2.c3 = %(p)s',
@@ -60,6 +61,12 @@ def test_operation_and_single_collection_are_found(
     """A collection is named only when the statement works on exactly one."""
     summary = summarize(statement)
     assert (operation, collection) == (summary.operation, summary.collection)
+
+
+def test_long_statements_are_redacted_too() -> None:
+    """Past the cache's length limit the same redaction applies."""
+    statement = "INSERT INTO t (a) VALUES " + ", ".join(f"('{n}')" for n in range(2_000))
+    assert summarize(statement).text == "INSERT INTO t (a) VALUES (?)"
 
 
 def test_span_name_is_operation_and_collection_or_the_operation_alone() -> None:
