@@ -23,9 +23,8 @@ What it records (names per the telemetry contract): spans ``{db.operation.name}
 from __future__ import annotations
 
 import importlib
-import logging
 from collections.abc import Callable, Collection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-defined]
     BaseInstrumentor,
@@ -36,13 +35,16 @@ from opentelemetry.trace import TracerProvider
 from wrapt import wrap_function_wrapper
 
 from huleedu_otel.sqlalchemy import _engine
+from huleedu_otel.sqlalchemy._guard import report_once
 from huleedu_otel.sqlalchemy._pool import unpatch_pool_connect
 from huleedu_otel.sqlalchemy._telemetry import DatabaseTelemetry, telemetry_for
 from huleedu_otel.sqlalchemy.package import _instruments
 
-__all__ = ["SQLAlchemyInstrumentor"]
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
-_log = logging.getLogger(__name__)
+__all__ = ["SQLAlchemyInstrumentor"]
 
 #: Every public name ``create_engine`` / ``create_async_engine`` is reachable under.
 _ENGINE_FACTORIES = (
@@ -69,6 +71,7 @@ class SQLAlchemyInstrumentor(BaseInstrumentor):  # type: ignore[misc]
                 _engine.instrument(engine, telemetry)
 
     def _uninstrument(self, **kwargs: Any) -> None:
+        """Unwrap the factories and let go of every engine, however it was instrumented."""
         for module, name in _ENGINE_FACTORIES:
             unwrap(importlib.import_module(module), name)
         _engine.uninstrument_all()
@@ -76,21 +79,25 @@ class SQLAlchemyInstrumentor(BaseInstrumentor):  # type: ignore[misc]
 
     def instrument_engine(
         self,
-        engine: Any,
+        engine: Engine | AsyncEngine,
         *,
         pool_name: str | None = None,
         tracer_provider: TracerProvider | None = None,
         meter_provider: MeterProvider | None = None,
     ) -> bool:
-        """Instrument one ``Engine`` or ``AsyncEngine``; ``False`` when it already was."""
+        """Instrument one ``Engine`` or ``AsyncEngine``; ``False`` when it already was.
+
+        The providers default to the global ones; ``pool_name`` to the engine's
+        ``pool_logging_name``, else ``host:port/database``.
+        """
         return _engine.instrument(engine, telemetry_for(tracer_provider, meter_provider), pool_name)
 
-    def uninstrument_engine(self, engine: Any) -> bool:
+    def uninstrument_engine(self, engine: Engine | AsyncEngine) -> bool:
         """Remove this engine's listeners; ``False`` when it was not instrumented."""
         return _engine.uninstrument(engine)
 
     @staticmethod
-    def is_engine_instrumented(engine: Any) -> bool:
+    def is_engine_instrumented(engine: Engine | AsyncEngine) -> bool:
         return _engine.is_instrumented(engine)
 
 
@@ -115,4 +122,4 @@ def _instrument_quietly(engine: Any, telemetry: DatabaseTelemetry) -> None:
     try:
         _engine.instrument(engine, telemetry)
     except Exception:
-        _log.exception("Instrumenting a new engine failed; it runs without telemetry")
+        report_once("instrumenting a new engine")

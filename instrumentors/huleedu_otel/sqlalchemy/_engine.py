@@ -9,15 +9,19 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from huleedu_otel.sqlalchemy._attributes import describe_engine
+from huleedu_otel.sqlalchemy._guard import guarded
 from huleedu_otel.sqlalchemy._pool import PoolMonitor, patch_pool_connect
 from huleedu_otel.sqlalchemy._statements import StatementTracer
 from huleedu_otel.sqlalchemy._telemetry import DatabaseTelemetry
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 Listener = tuple[str, Callable[..., Any]]
 
@@ -28,7 +32,7 @@ class EngineInstrumentation:
     def __init__(self, engine: Engine, monitor: PoolMonitor, listeners: list[Listener]) -> None:
         self._engine = weakref.ref(engine)
         self.monitor = monitor
-        self._listeners = listeners
+        self._listeners = [(name, guarded(listener, name)) for name, listener in listeners]
 
     def attach(self, engine: Engine) -> None:
         for identifier, listener in self._listeners:
@@ -51,7 +55,7 @@ _instrumented: weakref.WeakKeyDictionary[Engine, EngineInstrumentation] = (
 _lock = threading.Lock()
 
 
-def sync_engine_of(engine: Any) -> Engine:
+def sync_engine_of(engine: Engine | AsyncEngine) -> Engine:
     """The ``Engine`` behind an ``AsyncEngine`` (or the engine itself)."""
     sync = getattr(engine, "sync_engine", engine)
     if not isinstance(sync, Engine):
@@ -59,7 +63,9 @@ def sync_engine_of(engine: Any) -> Engine:
     return sync
 
 
-def instrument(engine: Any, telemetry: DatabaseTelemetry, pool_name: str | None = None) -> bool:
+def instrument(
+    engine: Engine | AsyncEngine, telemetry: DatabaseTelemetry, pool_name: str | None = None
+) -> bool:
     """Attach our listeners unless already there; ``True`` when this call attached them."""
     sync = sync_engine_of(engine)
     with _lock:
@@ -77,7 +83,7 @@ def instrument(engine: Any, telemetry: DatabaseTelemetry, pool_name: str | None 
         return True
 
 
-def uninstrument(engine: Any) -> bool:
+def uninstrument(engine: Engine | AsyncEngine) -> bool:
     """Remove our listeners; ``True`` when there were any."""
     with _lock:
         instrumentation = _instrumented.pop(sync_engine_of(engine), None)
@@ -92,5 +98,5 @@ def uninstrument_all() -> None:
         uninstrument(engine)
 
 
-def is_instrumented(engine: Any) -> bool:
+def is_instrumented(engine: Engine | AsyncEngine) -> bool:
     return sync_engine_of(engine) in _instrumented

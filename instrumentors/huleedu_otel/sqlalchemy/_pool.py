@@ -9,7 +9,6 @@ counted from events.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 import weakref
@@ -24,9 +23,8 @@ from sqlalchemy.pool import Pool, QueuePool
 from wrapt import wrap_function_wrapper
 
 from huleedu_otel.sqlalchemy._attributes import EngineAttributes
+from huleedu_otel.sqlalchemy._guard import report_once
 from huleedu_otel.sqlalchemy._telemetry import DatabaseTelemetry
-
-_log = logging.getLogger(__name__)
 
 #: pool -> its monitor; the ``Pool.connect`` wrapper looks pools up here.
 _monitors: weakref.WeakKeyDictionary[Pool, PoolMonitor] = weakref.WeakKeyDictionary()
@@ -47,7 +45,7 @@ class PoolMonitor:
     ) -> None:
         self._engine = weakref.ref(engine)
         self.attributes = attributes
-        self._telemetry = telemetry
+        self._metrics = telemetry.metrics
         self._pool_attributes = attributes.pool()
         self._lock = threading.Lock()
         self.pending = 0
@@ -61,11 +59,11 @@ class PoolMonitor:
         engine = self._engine()
         if engine is not None:
             _monitors[engine.pool] = self
-        self._telemetry.pools.add(self)
-        self._telemetry.timeouts.add(0, self._pool_attributes)
+        self._metrics.pools.add(self)
+        self._metrics.timeouts.add(0, self._pool_attributes)
 
     def stop(self) -> None:
-        self._telemetry.pools.discard(self)
+        self._metrics.pools.discard(self)
         engine = self._engine()
         if engine is not None:
             _monitors.pop(engine.pool, None)
@@ -89,7 +87,7 @@ class PoolMonitor:
         try:
             return list(read(self))
         except Exception:
-            _log.debug("Reading pool %s failed", self.attributes.pool_name, exc_info=True)
+            report_once(f"reading pool {self.attributes.pool_name}")
             return []
 
     def counts(self) -> tuple[int, int]:
@@ -121,12 +119,12 @@ class PoolMonitor:
         try:
             connection = connect()
         except exc.TimeoutError:
-            self._telemetry.timeouts.add(1, self._pool_attributes)
+            self._metrics.timeouts.add(1, self._pool_attributes)
             raise
         finally:
             with self._lock:
                 self.pending -= 1
-        self._telemetry.wait_time.record(time.perf_counter() - started, self._pool_attributes)
+        self._metrics.wait_time.record(time.perf_counter() - started, self._pool_attributes)
         return connection
 
     # --- pool events ---
@@ -140,7 +138,7 @@ class PoolMonitor:
         started = self._connect_started.pop(record, None)
         if started is not None:
             elapsed = time.perf_counter() - started
-            self._telemetry.create_time.record(elapsed, self._pool_attributes)
+            self._metrics.create_time.record(elapsed, self._pool_attributes)
 
     def _on_close(self, _dbapi_connection: Any, _record: Any) -> None:
         with self._lock:
@@ -161,7 +159,7 @@ class PoolMonitor:
         started = self._checked_out_at.pop(record, None)
         if started is not None:
             elapsed = time.perf_counter() - started
-            self._telemetry.use_time.record(elapsed, self._pool_attributes)
+            self._metrics.use_time.record(elapsed, self._pool_attributes)
 
     def _on_engine_disposed(self, engine: Engine) -> None:
         """``dispose()`` replaced the pool: watch the new one (listeners carried over)."""

@@ -8,7 +8,6 @@ second span. Error messages can quote row values, so only the error's type is re
 
 from __future__ import annotations
 
-import logging
 import time
 import weakref
 from collections.abc import Callable
@@ -28,7 +27,6 @@ from huleedu_otel.sqlalchemy._attributes import EngineAttributes
 from huleedu_otel.sqlalchemy._sql import StatementSummary, summarize
 from huleedu_otel.sqlalchemy._telemetry import DatabaseTelemetry
 
-_log = logging.getLogger(__name__)
 _SUPPRESS_KEY = otel_context._SUPPRESS_INSTRUMENTATION_KEY
 _IN_FLIGHT = "_huleedu_otel_statement"
 
@@ -47,7 +45,7 @@ class StatementTracer:
     def __init__(self, attributes: EngineAttributes, telemetry: DatabaseTelemetry) -> None:
         self._common = attributes.common()
         self._fallback_name = attributes.namespace or attributes.system
-        self._telemetry = telemetry
+        self._metrics = telemetry.metrics
         self._tracer = telemetry.tracer
         self._began: weakref.WeakKeyDictionary[Connection, float] = weakref.WeakKeyDictionary()
         self._tx_attributes = {
@@ -69,12 +67,8 @@ class StatementTracer:
     def _before(
         self, _conn: Any, _cursor: Any, statement: str, _params: Any, context: Any, _many: bool
     ) -> None:
-        if context is None or not is_instrumentation_enabled():
-            return
-        try:
+        if context is not None and is_instrumentation_enabled():
             self._start(statement, context)
-        except Exception:
-            _log.exception("Starting the database span failed; the statement runs untraced")
 
     def _start(self, statement: str, context: Any) -> None:
         summary = summarize(statement)
@@ -118,10 +112,7 @@ class StatementTracer:
         if in_flight is None:
             return
         setattr(context, _IN_FLIGHT, None)
-        try:
-            self._end(in_flight, error, cause)
-        except Exception:
-            _log.exception("Ending the database span failed")
+        self._end(in_flight, error, cause)
 
     def _end(
         self, in_flight: _InFlight, error: BaseException | None, cause: BaseException | None
@@ -137,7 +128,7 @@ class StatementTracer:
                 span.set_attributes(attributes)
                 span.set_status(Status(StatusCode.ERROR, attributes["error.type"]))  # type: ignore[arg-type]
         span.end()
-        self._telemetry.operation_duration.record(elapsed, attributes)
+        self._metrics.operation_duration.record(elapsed, attributes)
 
     # --- transactions ---
 
@@ -154,7 +145,7 @@ class StatementTracer:
         started = self._began.pop(conn, None)
         if started is None or not is_instrumentation_enabled():
             return
-        self._telemetry.transaction_duration.record(
+        self._metrics.transaction_duration.record(
             time.perf_counter() - started, {**self._tx_attributes, "outcome": outcome}
         )
 

@@ -1,8 +1,8 @@
-"""The tracer and instruments one provider pair gets, created once and shared by its engines.
+"""The tracer and instruments the engine listeners record into.
 
 Observable instruments are registered with their callbacks when created, and the SDK keeps the
-first registration of a name; so the bundle is created once per (tracer, meter) provider pair
-and its callbacks read whatever pools are instrumented at collection time.
+first registration of a name; so the instruments are created once per meter provider and their
+callbacks read whatever pools are instrumented at collection time.
 """
 
 from __future__ import annotations
@@ -36,10 +36,9 @@ _VERSION = version("huleedu-service-libs")
 
 
 @dataclass(eq=False)
-class DatabaseTelemetry:
-    """Everything the engine listeners record into."""
+class DatabaseInstruments:
+    """One meter provider's instruments, and the pools its observable callbacks read."""
 
-    tracer: Tracer
     operation_duration: Histogram
     transaction_duration: Histogram
     create_time: Histogram
@@ -52,28 +51,34 @@ class DatabaseTelemetry:
         yield from list(self.pools)
 
 
-#: Keyed by the providers themselves (not their ids, which a collected provider hands on).
-_bundles: dict[tuple[TracerProvider | None, MeterProvider | None], DatabaseTelemetry] = {}
-_bundles_lock = threading.Lock()
+@dataclass(frozen=True, eq=False)
+class DatabaseTelemetry:
+    """Everything the engine listeners record into."""
+
+    tracer: Tracer
+    metrics: DatabaseInstruments
+
+
+#: Keyed by the provider itself (not its id, which a collected provider hands on). One entry
+#: per meter provider: the SDK keeps the first registration of an observable's name.
+_instruments: dict[MeterProvider | None, DatabaseInstruments] = {}
+_instruments_lock = threading.Lock()
 
 
 def telemetry_for(
     tracer_provider: TracerProvider | None = None, meter_provider: MeterProvider | None = None
 ) -> DatabaseTelemetry:
-    """The shared bundle for these providers (``None``: the global ones)."""
-    key = (tracer_provider, meter_provider)
-    with _bundles_lock:
-        if key not in _bundles:
-            _bundles[key] = _create(tracer_provider, meter_provider)
-        return _bundles[key]
+    """Tracer and instruments for these providers (``None``: the global ones)."""
+    tracer = get_tracer(_SCOPE, _VERSION, tracer_provider, schema_url=_SCHEMA_URL)
+    with _instruments_lock:
+        if meter_provider not in _instruments:
+            _instruments[meter_provider] = _create(meter_provider)
+        return DatabaseTelemetry(tracer, _instruments[meter_provider])
 
 
-def _create(
-    tracer_provider: TracerProvider | None, meter_provider: MeterProvider | None
-) -> DatabaseTelemetry:
+def _create(meter_provider: MeterProvider | None) -> DatabaseInstruments:
     meter = get_meter(_SCOPE, _VERSION, meter_provider, schema_url=_SCHEMA_URL)
-    telemetry = DatabaseTelemetry(
-        tracer=get_tracer(_SCOPE, _VERSION, tracer_provider, schema_url=_SCHEMA_URL),
+    instruments = DatabaseInstruments(
         operation_duration=_seconds(meter, "db.client.operation.duration", "database operations"),
         transaction_duration=_seconds(
             meter, "huleedu.db.transaction.duration", "transactions, from begin to commit/rollback"
@@ -87,8 +92,8 @@ def _create(
             description="Connection requests that timed out waiting for the pool.",
         ),
     )
-    _observe_pools(meter, telemetry)
-    return telemetry
+    _observe_pools(meter, instruments)
+    return instruments
 
 
 def _seconds(meter: Meter, name: str, what: str) -> Histogram:
@@ -100,7 +105,7 @@ def _seconds(meter: Meter, name: str, what: str) -> Histogram:
     )
 
 
-def _observe_pools(meter: Meter, telemetry: DatabaseTelemetry) -> None:
+def _observe_pools(meter: Meter, instruments: DatabaseInstruments) -> None:
     """The counts and limits semconv defines, read from the pools when a reader collects."""
     readings: list[tuple[str, str, str, Callable[[PoolMonitor], Iterable[Observation]]]] = [
         ("count", "{connection}", "Connections by state (idle, used).", _counts),
@@ -112,17 +117,17 @@ def _observe_pools(meter: Meter, telemetry: DatabaseTelemetry) -> None:
     for suffix, unit, description, read in readings:
         meter.create_observable_up_down_counter(
             f"db.client.connection.{suffix}",
-            callbacks=[_callback(telemetry, read)],
+            callbacks=[_callback(instruments, read)],
             unit=unit,
             description=description,
         )
 
 
 def _callback(
-    telemetry: DatabaseTelemetry, read: Callable[[PoolMonitor], Iterable[Observation]]
+    instruments: DatabaseInstruments, read: Callable[[PoolMonitor], Iterable[Observation]]
 ) -> Callable[[CallbackOptions], Iterable[Observation]]:
     def observe(_options: CallbackOptions) -> Iterable[Observation]:
-        return [obs for pool in telemetry.live_pools() for obs in pool.observe(read)]
+        return [obs for pool in instruments.live_pools() for obs in pool.observe(read)]
 
     return observe
 
