@@ -16,10 +16,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from opentelemetry.instrumentation.utils import unwrap
 from opentelemetry.metrics import Observation
 from sqlalchemy import exc
 from sqlalchemy.engine import Engine
-from sqlalchemy.pool import Pool, QueuePool
+from sqlalchemy.pool import Pool, QueuePool, SingletonThreadPool
 from wrapt import wrap_function_wrapper
 
 from huleedu_otel.sqlalchemy._attributes import EngineAttributes
@@ -170,22 +171,24 @@ class PoolMonitor:
 
 # --- the class-level Pool.connect patch ---
 
+#: ``SingletonThreadPool`` overrides ``connect`` without calling ``Pool.connect``.
+_CONNECT_METHODS = ((Pool, "sqlalchemy.pool.base"), (SingletonThreadPool, "sqlalchemy.pool.impl"))
 _patched = False
 
 
 def patch_pool_connect() -> None:
     global _patched
     if not _patched:
-        wrap_function_wrapper("sqlalchemy.pool.base", "Pool.connect", _connect_wrapper)
+        for cls, module in _CONNECT_METHODS:
+            wrap_function_wrapper(module, f"{cls.__name__}.connect", _connect_wrapper)
         _patched = True
 
 
 def unpatch_pool_connect() -> None:
     global _patched
     if _patched:
-        from opentelemetry.instrumentation.utils import unwrap
-
-        unwrap(Pool, "connect")
+        for cls, _module in _CONNECT_METHODS:
+            unwrap(cls, "connect")
         _patched = False
 
 

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+import sqlalchemy
 import sqlalchemy.ext.asyncio as sa_asyncio
 from sqlalchemy import exc, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -168,3 +169,16 @@ async def test_uninstrumented_engine_stops_reporting_its_pool(
     reported = [n for n in otel.metrics.names() if otel.metrics.points(n, **own_pool)]
     assert reported == []
     assert otel.metrics.count("db.client.operation.duration") == 0
+
+
+def test_singleton_thread_pool_checkouts_are_timed_too(
+    instrumentor: SQLAlchemyInstrumentor, otel: TelemetryCapture
+) -> None:
+    """``sqlite://``'s default pool overrides ``Pool.connect``; its waits are measured as well."""
+    engine = sqlalchemy.create_engine("sqlite://", pool_logging_name="singleton")
+    for _ in range(2):
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    engine.dispose()
+    assert otel.metrics.count("db.client.connection.wait_time", **_pool("singleton")) == 2
+    assert otel.metrics.count("db.client.connection.use_time", **_pool("singleton")) == 2
