@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 
 import pytest
@@ -182,3 +183,16 @@ def test_singleton_thread_pool_checkouts_are_timed_too(
     engine.dispose()
     assert otel.metrics.count("db.client.connection.wait_time", **_pool("singleton")) == 2
     assert otel.metrics.count("db.client.connection.use_time", **_pool("singleton")) == 2
+
+
+def test_collected_engine_leaves_the_gauges(
+    instrumentor: SQLAlchemyInstrumentor, otel: TelemetryCapture
+) -> None:
+    """Only weak references are kept: a dropped engine is no longer observed."""
+    engine = sqlalchemy.create_engine("sqlite://", pool_logging_name="dropped")
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    engine.dispose()
+    del engine, conn
+    gc.collect()
+    assert otel.metrics.points("db.client.connection.count", **_pool("dropped")) == []
