@@ -4,6 +4,12 @@ Telemetry goes through the OpenTelemetry API only; ``huleedu_otel`` (or the
 ``opentelemetry-instrument`` launcher) decides where it goes.
 """
 
+from huleedu_service_libs.database import (
+    DatabaseHealthChecker,
+    DatabaseMetrics,
+    query_performance_tracker,
+    setup_database_monitoring,
+)
 from huleedu_service_libs.errors import (
     CircuitBreakerError,
     DuplicateInProgressError,
@@ -45,6 +51,8 @@ __all__ = [
     "CircuitBreaker",
     "CircuitBreakerError",
     "CircuitBreakerState",
+    "DatabaseHealthChecker",
+    "DatabaseMetrics",
     "DuplicateInProgressError",
     "EventSerializationError",
     "HuleEduError",
@@ -68,6 +76,8 @@ __all__ = [
     "inject_trace_context",
     "log_event_processing",
     "make_resilient",
+    "query_performance_tracker",
+    "setup_database_monitoring",
     "trace_operation",
     "use_trace_context",
 ]
