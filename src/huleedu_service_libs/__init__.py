@@ -13,23 +13,37 @@ from huleedu_service_libs.errors import (
     IdempotencyStoreUnavailableError,
     KafkaNotStartedError,
     KafkaPublishError,
+    KafkaUnavailableError,
     MessagingError,
     RedisClientError,
     RedisNotStartedError,
     RedisUnavailableError,
 )
+from huleedu_service_libs.events import EventEnvelope
+from huleedu_service_libs.idempotency import idempotent_batch_consumer, idempotent_consumer
+from huleedu_service_libs.kafka_client import KafkaBus
+from huleedu_service_libs.kafka_consumer import process_span
+from huleedu_service_libs.protocols import IdempotencyStoreProtocol, KafkaPublisherProtocol
 
 __all__ = [
     "CircuitBreakerError",
     "DuplicateInProgressError",
+    "EventEnvelope",
     "EventSerializationError",
     "HuleEduError",
     "IdempotencyError",
+    "IdempotencyStoreProtocol",
     "IdempotencyStoreUnavailableError",
+    "KafkaBus",
     "KafkaNotStartedError",
     "KafkaPublishError",
+    "KafkaPublisherProtocol",
+    "KafkaUnavailableError",
     "MessagingError",
     "RedisClientError",
     "RedisNotStartedError",
     "RedisUnavailableError",
+    "idempotent_batch_consumer",
+    "idempotent_consumer",
+    "process_span",
 ]

@@ -1,0 +1,1 @@
+_instruments = ("aiokafka >= 0.10, < 1.0",)
