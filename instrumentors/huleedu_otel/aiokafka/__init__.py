@@ -34,11 +34,13 @@ from huleedu_service_libs._messaging._telemetry import MessagingTelemetry
 
 __all__ = ["AIOKafkaInstrumentor"]
 
+#: One registry for the process: the SDK hands back the first lag gauge registered under a
+#: name, so every instrumentation must feed the same callback.
+_registry = ConsumerRegistry()
+
 
 class AIOKafkaInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     """Accepts ``tracer_provider``, ``meter_provider`` and ``consumer_span_links`` (bool)."""
-
-    _registry: ConsumerRegistry | None = None
 
     def instrumentation_dependencies(self) -> Collection[str]:
         return _instruments
@@ -47,7 +49,7 @@ class AIOKafkaInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         telemetry = MessagingTelemetry.create(
             kwargs.get("tracer_provider"), kwargs.get("meter_provider")
         )
-        registry = self._registry = ConsumerRegistry()
+        registry = _registry
         links = bool(kwargs.get("consumer_span_links", False))
         metrics.get_meter(
             __name__, meter_provider=kwargs.get("meter_provider")
@@ -64,6 +66,4 @@ class AIOKafkaInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         unwrap(aiokafka.AIOKafkaProducer, "send")
         for method in ("getone", "getmany", "stop"):
             unwrap(aiokafka.AIOKafkaConsumer, method)
-        if self._registry is not None:
-            self._registry.forget_all()
-            self._registry = None
+        _registry.forget_all()
