@@ -26,16 +26,16 @@ def _start_consumer(*argv: str) -> subprocess.Popen[bytes]:
         cwd=REPO_ROOT,
         env=clean_env(),
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
     )
 
 
-async def _wait_until(predicate: Any) -> None:
-    """Poll another process's progress (there is no event to wait on) for up to a minute."""
+async def _wait_until(predicate: Any, worker: subprocess.Popen[bytes]) -> None:
+    """Poll the worker's progress (there is no event to wait on) while it is alive."""
     async with asyncio.timeout(60):
         for _ in itertools.count():
             if await predicate():
                 return
+            assert worker.poll() is None, f"the consumer process exited with {worker.returncode}"
             await asyncio.sleep(0.05)
 
 
@@ -67,13 +67,13 @@ async def test_sigkill_mid_batch_then_restart_loses_nothing(
 
     first = _start_consumer(*argv)
     try:
-        await _wait_until(some_handled)
+        await _wait_until(some_handled, first)
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
         assert len(await handled()) < EVENTS  # killed mid-stream
         second = _start_consumer(*argv)
         try:
-            await _wait_until(all_handled)
+            await _wait_until(all_handled, second)
         finally:
             second.kill()
             second.wait(timeout=10)

@@ -34,10 +34,11 @@ def idempotent_consumer(
     keeps handlers that consume the same events apart. ``fail_open=False`` raises
     ``IdempotencyStoreUnavailableError`` instead of processing when the store is down.
     """
+    claims = _store(redis_client, store)
 
     def decorate(handler: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R | None]]:
-        guard = _guard(redis_client, store, namespace or _name_of(handler), ttl_seconds,
-                       lease_seconds, fail_open, consumer_group)  # fmt: skip
+        guard = IdempotencyGuard(claims, namespace or _name_of(handler), ttl_seconds,
+                                 lease_seconds, fail_open, consumer_group)  # fmt: skip
 
         @functools.wraps(handler)
         async def guarded(*args: P.args, **kwargs: P.kwargs) -> R | None:
@@ -62,12 +63,13 @@ def idempotent_batch_consumer(
 
     Every new record runs inside its own ``process`` span; see ``IdempotencyGuard.run_batch``.
     """
+    claims = _store(redis_client, store)
 
     def decorate(
         handler: Callable[[Any], Awaitable[object]],
     ) -> Callable[[Sequence[Any]], Awaitable[None]]:
-        guard = _guard(redis_client, store, namespace or _name_of(handler), ttl_seconds,
-                       lease_seconds, fail_open, consumer_group)  # fmt: skip
+        guard = IdempotencyGuard(claims, namespace or _name_of(handler), ttl_seconds,
+                                 lease_seconds, fail_open, consumer_group)  # fmt: skip
 
         @functools.wraps(handler)
         async def guarded(records: Sequence[Any]) -> None:
@@ -78,20 +80,14 @@ def idempotent_batch_consumer(
     return decorate
 
 
-def _guard(
-    redis_client: ScriptingRedisProtocol | None,
-    store: IdempotencyStoreProtocol | None,
-    namespace: str,
-    ttl_seconds: int,
-    lease_seconds: float,
-    fail_open: bool,
-    consumer_group: str | None,
-) -> IdempotencyGuard:
-    if store is None:
-        if redis_client is None:
-            raise TypeError("idempotent consumers need redis_client= or store=")
-        store = RedisIdempotencyStore(redis_client)
-    return IdempotencyGuard(store, namespace, ttl_seconds, lease_seconds, fail_open, consumer_group)
+def _store(
+    redis_client: ScriptingRedisProtocol | None, store: IdempotencyStoreProtocol | None
+) -> IdempotencyStoreProtocol:
+    if store is not None:
+        return store
+    if redis_client is None:
+        raise TypeError("idempotent consumers need redis_client= or store=")
+    return RedisIdempotencyStore(redis_client)
 
 
 def _name_of(handler: Callable[..., object]) -> str:
