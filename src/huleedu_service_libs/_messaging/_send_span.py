@@ -64,12 +64,17 @@ class SendSpan:
         headers: MutableSequence[tuple[str, bytes]],
         metadata: MutableMapping[str, str] | None = None,
     ) -> None:
-        """Write this span's trace context into the record headers (and the envelope metadata)."""
+        """Write this span's trace context into the record headers (and the envelope metadata).
+
+        One injection serves both carriers: the propagators run once per message.
+        """
         with never_raises("trace context injection"):
-            ctx = self.context()
-            propagate.inject(headers, context=ctx, setter=header_setter)
+            carrier: dict[str, str] = {}
+            propagate.inject(carrier, context=self.context())
+            for name, value in carrier.items():
+                header_setter.set(headers, name, value)
             if metadata is not None:
-                propagate.inject(metadata, context=ctx)
+                metadata.update(carrier)
 
     def acknowledged(self, record_metadata: Any) -> None:
         with never_raises("send span end"):
