@@ -1,8 +1,9 @@
 """``KafkaBus``: publish ``EventEnvelope`` events to Kafka and return once the broker has them.
 
 Every publish is one ``send {topic}`` PRODUCER span that lasts until the acknowledgement, with
-the trace context written into the record headers and into ``envelope.metadata``, and the
-messaging metrics of the telemetry contract; all through the OpenTelemetry API.
+the trace context written into the record headers and into ``envelope.metadata``, the envelope's
+correlation id in an ``X-Correlation-ID`` header, and the messaging metrics of the telemetry
+contract; all through the OpenTelemetry API.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from opentelemetry import context, metrics, trace
 
+from huleedu_service_libs._messaging._correlation import add_correlation_header
 from huleedu_service_libs._messaging._send_span import SendSpan
 from huleedu_service_libs._messaging._telemetry import MessagingTelemetry, suppressed
 from huleedu_service_libs.errors import (
@@ -109,7 +111,7 @@ class KafkaBus:
         """
         producer = self._started_producer()
         if suppressed():
-            await self._send(producer, topic, _serialize(envelope), key, [])
+            await self._send(producer, topic, _serialize(envelope), key, _headers(envelope))
             return
         span = SendSpan(
             self._telemetry,
@@ -134,7 +136,7 @@ class KafkaBus:
         key: str | None,
     ) -> Any:
         """Inject the span's context into a copy of the envelope and the headers, then send."""
-        headers: list[tuple[str, bytes]] = []
+        headers = _headers(envelope)
         metadata = dict(envelope.metadata)
         span.inject(headers, metadata)
         value = _serialize(_with_metadata(envelope, metadata))
@@ -173,6 +175,12 @@ class KafkaBus:
 def _with_metadata(envelope: EventEnvelope[Any], metadata: dict[str, str]) -> EventEnvelope[Any]:
     """A shallow copy carrying ``metadata``: the caller's envelope is left as it was."""
     return envelope.model_copy(update={"metadata": metadata})
+
+
+def _headers(envelope: EventEnvelope[Any]) -> list[tuple[str, bytes]]:
+    headers: list[tuple[str, bytes]] = []
+    add_correlation_header(headers, envelope.correlation_id)
+    return headers
 
 
 def _serialize(envelope: EventEnvelope[Any]) -> bytes:

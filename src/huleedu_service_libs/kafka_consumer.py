@@ -10,8 +10,9 @@ handling starts and ends, so it says so with :func:`process_span`::
             with process_span(record, consumer_group="essay-workers"):
                 await handle(record)
 
-Opening it again for a record whose span is already current reuses that span, so wrapping a
-handler that the instrumentor already covers costs nothing and adds no second span.
+While it is open, the record's correlation id (header ``X-Correlation-ID``) is bound, so log
+lines carry it. Opening it again for a record whose span is already current reuses that span,
+so wrapping a handler that the instrumentor already covers adds no second span.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from opentelemetry import context, trace
 
 from huleedu_service_libs._messaging._process_span import ProcessSpan, processing
 from huleedu_service_libs._messaging._telemetry import MessagingTelemetry, suppressed
+from huleedu_service_libs.correlation import bind_correlation_id, reset_correlation_id
 
 __all__ = ["process_span"]
 
@@ -45,6 +47,7 @@ def process_span(
         return
     span = ProcessSpan(_telemetry, record, consumer_group=consumer_group, links=links)
     token = context.attach(span.context())
+    bound = bind_correlation_id(span.correlation_id) if span.correlation_id else None
     try:
         yield span.span
     except BaseException as error:
@@ -53,4 +56,6 @@ def process_span(
     else:
         span.finish()
     finally:
+        if bound is not None:
+            reset_correlation_id(bound)
         context.detach(token)

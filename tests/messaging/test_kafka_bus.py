@@ -144,3 +144,19 @@ async def test_broker_down_after_start_raises_publish_error_within_the_timeout(t
     finally:
         broker.stop()
         await bus.stop()
+
+
+async def test_a_failing_propagator_never_breaks_the_publish(
+    kafka_bootstrap: str, topic: str, otel: TelemetryCapture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Telemetry never breaks business code: injection raises, the message is still delivered."""
+
+    def broken_inject(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("broken propagator")
+
+    monkeypatch.setattr("opentelemetry.propagate.inject", broken_inject)
+    async with _bus(kafka_bootstrap) as bus:
+        await bus.publish(topic, _envelope())
+    [record] = await consume(kafka_bootstrap, topic, 1)
+    assert [] == [name for name, _ in record.headers if name == "traceparent"]
+    assert 1 == otel.metrics.value("messaging.client.sent.messages")

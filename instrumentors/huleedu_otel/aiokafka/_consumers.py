@@ -6,6 +6,7 @@ Held in a ``WeakKeyDictionary``, so a consumer that is dropped takes its state w
 from __future__ import annotations
 
 import weakref
+from contextvars import Token
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,16 @@ from opentelemetry.metrics import CallbackOptions, Observation
 
 from huleedu_service_libs._messaging import _semconv as sc
 from huleedu_service_libs._messaging._process_span import ProcessSpan
+from huleedu_service_libs.correlation import bind_correlation_id, reset_correlation_id
+
+
+@dataclass(frozen=True, slots=True)
+class _Opened:
+    """A process span made current in the caller's context, and how to undo that."""
+
+    span: ProcessSpan
+    context_token: object
+    correlation_token: Token[str | None] | None
 
 
 @dataclass
@@ -21,18 +32,25 @@ class ConsumerState:
     group: str | None
     #: next offset to consume per TopicPartition, from the records handed out
     positions: dict[Any, int] = field(default_factory=dict)
-    open_span: ProcessSpan | None = None
-    token: object | None = None
+    opened: _Opened | None = None
+
+    def open_span(self, span: ProcessSpan) -> None:
+        """Make ``span`` current (and its correlation id bound) in the caller's context."""
+        token = context.attach(span.context())
+        bound = bind_correlation_id(span.correlation_id) if span.correlation_id else None
+        self.opened = _Opened(span, token, bound)
 
     def close_span(self) -> None:
-        """End the process span opened by the previous fetch; leave its context if current."""
-        span, token = self.open_span, self.token
-        self.open_span = self.token = None
-        if span is None:
+        """End the span opened by the previous fetch; undo its context if still current there
+        (another task's fetch, or code that changed the context, only ends it)."""
+        opened, self.opened = self.opened, None
+        if opened is None:
             return
-        if token is not None and trace.get_current_span() is span.span:
-            context.detach(token)  # type: ignore[arg-type]
-        span.finish()
+        if trace.get_current_span() is opened.span.span:
+            if opened.correlation_token is not None:
+                reset_correlation_id(opened.correlation_token)
+            context.detach(opened.context_token)  # type: ignore[arg-type]
+        opened.span.finish()
 
 
 class ConsumerRegistry:

@@ -21,6 +21,7 @@ from opentelemetry.trace import SpanKind
 from huleedu_otel.aiokafka._consumers import ConsumerRegistry, ConsumerState
 from huleedu_service_libs._messaging import _semconv as sc
 from huleedu_service_libs._messaging._carrier import as_header_list
+from huleedu_service_libs._messaging._correlation import add_correlation_header
 from huleedu_service_libs._messaging._process_span import ProcessSpan, decoded_key, producer_links
 from huleedu_service_libs._messaging._send_span import SendSpan, send_span_open
 from huleedu_service_libs._messaging._telemetry import (
@@ -28,6 +29,7 @@ from huleedu_service_libs._messaging._telemetry import (
     never_raises,
     suppressed,
 )
+from huleedu_service_libs.correlation import get_correlation_id
 
 Wrapper = Callable[[Callable[..., Awaitable[Any]], Any, tuple[Any, ...], dict[str, Any]], Any]
 
@@ -50,6 +52,7 @@ def wrap_send(telemetry: MessagingTelemetry) -> Wrapper:
         )
         call["headers"] = as_header_list(call["headers"])
         span.inject(call["headers"])
+        add_correlation_header(call["headers"], get_correlation_id())
         token = context.attach(span.context())
         try:
             delivery = await wrapped(**call)
@@ -156,8 +159,7 @@ def _open_process_span(
     telemetry: MessagingTelemetry, state: ConsumerState, record: Any, links: bool
 ) -> None:
     """Open ``record``'s process span and make it current in the caller's context."""
-    span = ProcessSpan(telemetry, record, consumer_group=state.group, links=links)
-    state.open_span, state.token = span, context.attach(span.context())
+    state.open_span(ProcessSpan(telemetry, record, consumer_group=state.group, links=links))
 
 
 def _poll_span(

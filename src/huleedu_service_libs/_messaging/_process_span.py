@@ -19,6 +19,8 @@ from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
 from huleedu_service_libs._messaging import _semconv as sc
 from huleedu_service_libs._messaging._carrier import header_getter
+from huleedu_service_libs._messaging._correlation import SPAN_ATTRIBUTE as CORRELATION_ATTRIBUTE
+from huleedu_service_libs._messaging._correlation import correlation_from
 from huleedu_service_libs._messaging._telemetry import MessagingTelemetry, never_raises
 
 PROCESSING_RECORD = context.create_key("huleedu-kafka-processing-record")
@@ -38,7 +40,7 @@ def processing(record: Any) -> bool:
 class ProcessSpan:
     """One record's process span; :meth:`context` is what the handler should run in."""
 
-    __slots__ = ("_attributes", "_context", "_span", "_started", "_telemetry")
+    __slots__ = ("_attributes", "_context", "_span", "_started", "_telemetry", "correlation_id")
 
     def __init__(
         self,
@@ -55,11 +57,12 @@ class ProcessSpan:
             self._attributes[sc.CONSUMER_GROUP] = consumer_group
         producer = propagate.extract(record.headers or (), getter=header_getter)
         parent = context.get_current() if links else producer
+        self.correlation_id = correlation_from(record.headers)
         self._span = telemetry.tracer.start_span(
             f"process {record.topic}",
             context=parent,
             kind=SpanKind.CONSUMER,
-            attributes=_span_attributes(self._attributes, record),
+            attributes=_span_attributes(self._attributes, record, self.correlation_id),
             links=_links_to(producer) if links else None,
         )
         in_span = trace.set_span_in_context(self._span, parent)
@@ -85,7 +88,9 @@ class ProcessSpan:
             self._telemetry.process_duration.record(time.perf_counter() - self._started, attributes)
 
 
-def _span_attributes(base: dict[str, str], record: Any) -> dict[str, str | int]:
+def _span_attributes(
+    base: dict[str, str], record: Any, correlation_id: str | None
+) -> dict[str, str | int]:
     attributes: dict[str, str | int] = {
         **base,
         sc.OPERATION_TYPE: "process",
@@ -96,6 +101,8 @@ def _span_attributes(base: dict[str, str], record: Any) -> dict[str, str | int]:
     key = decoded_key(record.key)
     if key is not None:
         attributes[sc.MESSAGE_KEY] = key
+    if correlation_id is not None:
+        attributes[CORRELATION_ATTRIBUTE] = correlation_id
     return attributes
 
 

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import MessageSizeTooLargeError
 from opentelemetry import trace
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.trace import SpanKind
 
 from huleedu_otel.aiokafka import AIOKafkaInstrumentor
 from huleedu_otel.testing import TelemetryCapture
 from huleedu_service_libs import EventEnvelope, KafkaBus, process_span
+from huleedu_service_libs.correlation import (
+    bind_correlation_id,
+    get_correlation_id,
+    reset_correlation_id,
+)
 from tests.messaging._kafka import TANSU_OPTIONS, consumer
 
 pytestmark = pytest.mark.kafka
@@ -28,8 +36,6 @@ def instrumented() -> Iterator[AIOKafkaInstrumentor]:
 
 @pytest.fixture
 def topic() -> str:
-    import uuid
-
     return f"t-{uuid.uuid4().hex[:12]}"
 
 
@@ -196,3 +202,71 @@ async def test_uninstrument_removes_every_span(
     await reader.getone()
     await reader.stop()
     assert otel.spans() == []
+
+
+async def test_correlation_id_travels_from_the_envelope_to_the_handler(
+    instrumented: AIOKafkaInstrumentor, kafka_bootstrap: str, topic: str, otel: TelemetryCapture
+) -> None:
+    """KafkaBus writes the envelope's correlation id to X-Correlation-ID; while the consumer's
+    loop body runs it is bound and on the process span, and unbound after the consumer stops."""
+    envelope = EventEnvelope(event_type="X", source_service="s", data={}, correlation_id="corr-1")
+    async with KafkaBus(client_id="c", bootstrap_servers=kafka_bootstrap, **TANSU_OPTIONS) as bus:
+        await bus.publish(topic, envelope)
+    reader = consumer(kafka_bootstrap, topic)
+    await reader.start()
+    record = await reader.getone()
+    bound_in_body = get_correlation_id()
+    await reader.stop()
+
+    assert (("X-Correlation-ID", b"corr-1") in record.headers) is True
+    assert bound_in_body == "corr-1"
+    assert get_correlation_id() is None
+    process = otel.span(f"process {topic}")
+    assert process.attributes["huleedu.correlation_id"] == "corr-1"  # type: ignore[index]
+
+
+async def test_raw_send_carries_the_bound_correlation_id(
+    instrumented: AIOKafkaInstrumentor, kafka_bootstrap: str, topic: str
+) -> None:
+    """A raw producer used while a request's correlation id is bound sends it as a header."""
+    token = bind_correlation_id("req-7")
+    try:
+        await _produce_raw(kafka_bootstrap, topic, 1)
+    finally:
+        reset_correlation_id(token)
+    reader = consumer(kafka_bootstrap, topic)
+    await reader.start()
+    record = await reader.getone()
+    await reader.stop()
+    assert (("X-Correlation-ID", b"req-7") in record.headers) is True
+
+
+async def test_a_send_that_fails_records_the_error_on_its_span(
+    instrumented: AIOKafkaInstrumentor, kafka_bootstrap: str, topic: str, otel: TelemetryCapture
+) -> None:
+    """A record over max_request_size is refused by send(): the span and the count say so."""
+    producer = AIOKafkaProducer(
+        bootstrap_servers=kafka_bootstrap, max_request_size=1024, **TANSU_OPTIONS
+    )
+    await producer.start()
+    try:
+        with pytest.raises(MessageSizeTooLargeError):
+            await producer.send_and_wait(topic, b"x" * 4096)
+    finally:
+        await producer.stop()
+    error_type = "aiokafka.errors.MessageSizeTooLargeError"
+    assert error_type == otel.span(f"send {topic}").attributes["error.type"]  # type: ignore[index]
+    assert otel.metrics.value("messaging.client.sent.messages", **{"error.type": error_type}) == 1
+
+
+async def test_suppressed_instrumentation_emits_nothing(
+    instrumented: AIOKafkaInstrumentor, kafka_bootstrap: str, topic: str, otel: TelemetryCapture
+) -> None:
+    """Inside suppress_instrumentation() sends and receives run untraced and uncounted."""
+    with suppress_instrumentation():
+        await _produce_raw(kafka_bootstrap, topic, 1)
+        reader = consumer(kafka_bootstrap, topic)
+        await reader.start()
+        await reader.getone()
+        await reader.stop()
+    assert (otel.spans(), otel.metrics.value("messaging.client.sent.messages")) == ([], 0)
