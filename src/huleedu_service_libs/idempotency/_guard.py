@@ -32,7 +32,7 @@ class IdempotencyGuard:
     fail_open: bool
     consumer_group: str | None = None
     telemetry: IdempotencyTelemetry = field(default_factory=IdempotencyTelemetry)
-    _warned: bool = False
+    _warned: bool = field(default=False, init=False)
 
     async def run(self, record: Any, handler: Callable[[], Awaitable[R]]) -> R | None:
         """Run ``handler`` for ``record`` at most once per event (see the module docstring)."""
