@@ -22,7 +22,7 @@ def test_json_round_trip_is_lossless_and_stable() -> None:
     envelope = EventEnvelope[ContentCreated](
         event_type="CONTENT_CREATED",
         source_service="content_service",
-        correlation_id=uuid.UUID("550e8400-e29b-41d4-a716-446655440000"),
+        correlation_id=uuid.UUID("550e8400-e29b-41d4-a716-446655440000"),  # type: ignore[arg-type]
         data=ContentCreated(content_id="c1", words=42),
         metadata={"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
     )

@@ -27,7 +27,7 @@ async def main(bootstrap: str, topic: str, redis_url: str, namespace: str, out_k
     @idempotent_batch_consumer(redis_client=redis, namespace=namespace, lease_seconds=LEASE_SECONDS)
     async def handle(record: Any) -> None:
         envelope = EventEnvelope[dict[str, Any]].model_validate_json(record.value)
-        await redis.client.rpush(out_key, str(envelope.event_id))  # type: ignore[misc]
+        await redis.client.rpush(out_key, str(envelope.event_id))
         await asyncio.sleep(0.02)
 
     consumer = AIOKafkaConsumer(

@@ -27,7 +27,7 @@ class ScriptingRedis:
     ) -> Any:
         self.round_trips += 1
         try:
-            return await self.client.eval(script, len(keys), *keys, *args)  # type: ignore[misc]
+            return await self.client.eval(script, len(keys), *keys, *args)
         except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
             raise RedisUnavailableError(str(exc)) from exc
 

@@ -57,7 +57,8 @@ async def test_sigkill_mid_batch_then_restart_loses_nothing(
     argv = (kafka_bootstrap, topic, redis_url, namespace, out_key)
 
     async def handled() -> set[str]:
-        return {v.decode() for v in await store.lrange(out_key, 0, -1)}  # type: ignore[misc]
+        found = await store.lrange(out_key, 0, -1)
+        return {v.decode() if isinstance(v, bytes) else v for v in found}
 
     async def some_handled() -> bool:
         return len(await handled()) >= 8

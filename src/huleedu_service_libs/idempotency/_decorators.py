@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any, ParamSpec, TypeVar
 
 from huleedu_service_libs.idempotency._guard import IdempotencyGuard
@@ -27,7 +27,7 @@ def idempotent_consumer(
     consumer_group: str | None = None,
     lease_seconds: float = DEFAULT_LEASE_SECONDS,
     fail_open: bool = True,
-) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R | None]]]:
+) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Coroutine[Any, Any, R | None]]]:
     """Run the decorated handler at most once per event; its first argument is the record.
 
     A skipped duplicate returns ``None``. ``namespace`` (default: the handler's qualified name)
@@ -36,7 +36,9 @@ def idempotent_consumer(
     """
     claims = _store(redis_client, store)
 
-    def decorate(handler: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R | None]]:
+    def decorate(
+        handler: Callable[P, Awaitable[R]],
+    ) -> Callable[P, Coroutine[Any, Any, R | None]]:
         guard = IdempotencyGuard(claims, namespace or _name_of(handler), ttl_seconds,
                                  lease_seconds, fail_open, consumer_group)  # fmt: skip
 
@@ -58,7 +60,9 @@ def idempotent_batch_consumer(
     consumer_group: str | None = None,
     lease_seconds: float = DEFAULT_LEASE_SECONDS,
     fail_open: bool = True,
-) -> Callable[[Callable[[Any], Awaitable[object]]], Callable[[Sequence[Any]], Awaitable[None]]]:
+) -> Callable[
+    [Callable[[Any], Awaitable[object]]], Callable[[Sequence[Any]], Coroutine[Any, Any, None]]
+]:
     """Turn a one-record handler into a batch handler with two store round trips per batch.
 
     Every new record runs inside its own ``process`` span; see ``IdempotencyGuard.run_batch``.
@@ -67,7 +71,7 @@ def idempotent_batch_consumer(
 
     def decorate(
         handler: Callable[[Any], Awaitable[object]],
-    ) -> Callable[[Sequence[Any]], Awaitable[None]]:
+    ) -> Callable[[Sequence[Any]], Coroutine[Any, Any, None]]:
         guard = IdempotencyGuard(claims, namespace or _name_of(handler), ttl_seconds,
                                  lease_seconds, fail_open, consumer_group)  # fmt: skip
 

@@ -70,7 +70,7 @@ async def test_kafka_bus_with_the_instrumentor_yields_one_producer_span(
     instrumented: AIOKafkaInstrumentor, kafka_bootstrap: str, topic: str, otel: TelemetryCapture
 ) -> None:
     """KafkaBus marks its send context; the instrumentor adds no second span or count."""
-    envelope = EventEnvelope(event_type="X", source_service="s", data={})
+    envelope = EventEnvelope[dict[str, str]](event_type="X", source_service="s", data={})
     async with KafkaBus(client_id="c", bootstrap_servers=kafka_bootstrap, **TANSU_OPTIONS) as bus:
         await bus.publish(topic, envelope)
     producer_spans = [s for s in otel.spans() if s.kind is SpanKind.PRODUCER]
@@ -209,7 +209,9 @@ async def test_correlation_id_travels_from_the_envelope_to_the_handler(
 ) -> None:
     """KafkaBus writes the envelope's correlation id to X-Correlation-ID; while the consumer's
     loop body runs it is bound and on the process span, and unbound after the consumer stops."""
-    envelope = EventEnvelope(event_type="X", source_service="s", data={}, correlation_id="corr-1")
+    envelope = EventEnvelope[dict[str, str]](
+        event_type="X", source_service="s", data={}, correlation_id="corr-1"
+    )
     async with KafkaBus(client_id="c", bootstrap_servers=kafka_bootstrap, **TANSU_OPTIONS) as bus:
         await bus.publish(topic, envelope)
     reader = consumer(kafka_bootstrap, topic)
