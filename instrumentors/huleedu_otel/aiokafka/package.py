@@ -1,1 +1,1 @@
-_instruments = ("aiokafka >= 0.10, < 1.0",)
+_instruments = ("aiokafka >= 0.12, < 1.0",)
