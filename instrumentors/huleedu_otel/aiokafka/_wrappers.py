@@ -26,7 +26,7 @@ from huleedu_service_libs._messaging._process_span import ProcessSpan, decoded_k
 from huleedu_service_libs._messaging._send_span import SendSpan, send_span_open
 from huleedu_service_libs._messaging._telemetry import (
     MessagingTelemetry,
-    never_raises,
+    NeverRaises,
     suppressed,
 )
 from huleedu_service_libs.correlation import get_correlation_id
@@ -75,11 +75,11 @@ def wrap_getone(telemetry: MessagingTelemetry, registry: ConsumerRegistry, links
         kwargs: dict[str, Any],
     ) -> Any:
         state = registry.state(instance)
-        with never_raises("process span end"):
+        with NeverRaises("process span end"):
             state.close_span()
         record = await wrapped(*args, **kwargs)
         if not suppressed():
-            with never_raises("process span start"):
+            with NeverRaises("process span start"):
                 _received(telemetry, state, [record])
                 _open_process_span(telemetry, state, record, links)
         return record
@@ -95,12 +95,12 @@ def wrap_getmany(telemetry: MessagingTelemetry, registry: ConsumerRegistry) -> W
         kwargs: dict[str, Any],
     ) -> Any:
         state = registry.state(instance)
-        with never_raises("process span end"):
+        with NeverRaises("process span end"):
             state.close_span()
         started_ns, started = time.time_ns(), time.perf_counter()
         batches = await wrapped(*args, **kwargs)
         if batches and not suppressed():
-            with never_raises("poll span"):
+            with NeverRaises("poll span"):
                 records = [record for batch in batches.values() for record in batch]
                 _received(telemetry, state, records)
                 _poll_span(telemetry, state, records, started_ns, started)
@@ -116,7 +116,7 @@ def wrap_stop(registry: ConsumerRegistry) -> Wrapper:
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
     ) -> Any:
-        with never_raises("process span end"):
+        with NeverRaises("process span end"):
             registry.state(instance).close_span()
         return await wrapped(*args, **kwargs)
 

@@ -21,7 +21,7 @@ from huleedu_service_libs._messaging import _semconv as sc
 from huleedu_service_libs._messaging._carrier import header_getter
 from huleedu_service_libs._messaging._correlation import SPAN_ATTRIBUTE as CORRELATION_ATTRIBUTE
 from huleedu_service_libs._messaging._correlation import correlation_from
-from huleedu_service_libs._messaging._telemetry import MessagingTelemetry, never_raises
+from huleedu_service_libs._messaging._telemetry import MessagingTelemetry, NeverRaises
 
 PROCESSING_RECORD = context.create_key("huleedu-kafka-processing-record")
 
@@ -76,7 +76,7 @@ class ProcessSpan:
         return self._context
 
     def finish(self, error: BaseException | None = None) -> None:
-        with never_raises("process span end"):
+        with NeverRaises("process span end"):
             attributes = dict(self._attributes)
             if error is not None:
                 attributes[sc.ERROR_TYPE] = sc.error_type(error)

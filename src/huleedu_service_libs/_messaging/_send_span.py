@@ -17,7 +17,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from huleedu_service_libs._messaging import _semconv as sc
 from huleedu_service_libs._messaging._carrier import header_setter
-from huleedu_service_libs._messaging._telemetry import MessagingTelemetry, never_raises
+from huleedu_service_libs._messaging._telemetry import MessagingTelemetry, NeverRaises
 
 #: Set in the context while a send span is open for the record being sent.
 SEND_SPAN_OPEN = context.create_key("huleedu-kafka-send-span-open")
@@ -43,12 +43,13 @@ class SendSpan:
     ) -> None:
         self._telemetry = telemetry
         self._started = time.perf_counter()
-        self._attributes: dict[str, str] = {sc.SYSTEM: sc.KAFKA, sc.DESTINATION: topic}
-        span_attributes: dict[str, str] = {
-            **self._attributes,
-            sc.OPERATION_TYPE: "send",
+        #: the metrics' attributes (the contract's, plus the operation name both may carry)
+        self._attributes: dict[str, str] = {
+            sc.SYSTEM: sc.KAFKA,
+            sc.DESTINATION: topic,
             sc.OPERATION_NAME: "send",
         }
+        span_attributes: dict[str, str] = {**self._attributes, sc.OPERATION_TYPE: "send"}
         optional = {sc.MESSAGE_KEY: key, sc.MESSAGE_ID: message_id, sc.CLIENT_ID: client_id}
         span_attributes.update({k: v for k, v in optional.items() if v is not None})
         self._span = telemetry.tracer.start_span(
@@ -68,7 +69,7 @@ class SendSpan:
 
         One injection serves both carriers: the propagators run once per message.
         """
-        with never_raises("trace context injection"):
+        with NeverRaises("trace context injection"):
             carrier: dict[str, str] = {}
             propagate.inject(carrier, context=self.context())
             for name, value in carrier.items():
@@ -77,14 +78,18 @@ class SendSpan:
                 metadata.update(carrier)
 
     def acknowledged(self, record_metadata: Any) -> None:
-        with never_raises("send span end"):
+        with NeverRaises("send span end"):
             if self._span.is_recording():
-                self._span.set_attribute(sc.PARTITION, str(record_metadata.partition))
-                self._span.set_attribute(sc.OFFSET, int(record_metadata.offset))
+                self._span.set_attributes(
+                    {
+                        sc.PARTITION: str(record_metadata.partition),
+                        sc.OFFSET: record_metadata.offset,
+                    }
+                )
             self._end(self._attributes)
 
     def failed(self, error: BaseException) -> None:
-        with never_raises("send span end"):
+        with NeverRaises("send span end"):
             attributes = {**self._attributes, sc.ERROR_TYPE: sc.error_type(error)}
             if self._span.is_recording():
                 self._span.record_exception(error)
@@ -95,6 +100,4 @@ class SendSpan:
     def _end(self, attributes: dict[str, str]) -> None:
         self._span.end()
         self._telemetry.sent.add(1, attributes)
-        self._telemetry.operation_duration.record(
-            time.perf_counter() - self._started, {**attributes, sc.OPERATION_NAME: "send"}
-        )
+        self._telemetry.operation_duration.record(time.perf_counter() - self._started, attributes)
