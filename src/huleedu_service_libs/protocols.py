@@ -10,12 +10,44 @@ from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
 
 if TYPE_CHECKING:
+    from huleedu_service_libs.events import EventEnvelope
+    from huleedu_service_libs.idempotency import ClaimState
     from huleedu_service_libs.resilience import CircuitBreakerState
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
 # --- Messaging: KafkaPublisherProtocol (KafkaBus) ---
+
+
+class KafkaPublisherProtocol(Protocol):
+    """Publishes envelopes; ``publish`` returns once the broker acknowledged the record."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def publish(
+        self, topic: str, envelope: EventEnvelope[Any], key: str | None = None
+    ) -> None: ...
+
+
+class IdempotencyStoreProtocol(Protocol):
+    """Where the idempotent consumer keeps its claims: one call is one round trip.
+
+    Both methods raise ``IdempotencyStoreUnavailableError`` when the store cannot be reached.
+    """
+
+    async def claim(self, keys: Sequence[str], owner: str, lease_ms: int) -> list[ClaimState]:
+        """Lease every free key to ``owner``; report each key's state before the call."""
+        ...
+
+    async def settle(
+        self, owner: str, *, done: Sequence[str], released: Sequence[str], ttl_seconds: int
+    ) -> None:
+        """Mark ``done`` keys done for ``ttl_seconds``; free ``released`` keys ``owner`` holds."""
+        ...
+
 
 # --- Redis: RedisClientProtocol, AtomicRedisClientProtocol, RedisPubSubProtocol ---
 
