@@ -60,7 +60,7 @@ async def test_correlation_id_is_in_structlog_contextvars_only_during_the_reques
 
     await app.test_client().get("/log", headers={"X-Correlation-ID": "cid-1"})
 
-    assert [{"correlation_id": "cid-1"}] == seen
+    assert seen == [{"correlation_id": "cid-1"}]
     assert "correlation_id" not in structlog.contextvars.get_contextvars()
     assert get_correlation_id() is None
 
@@ -74,4 +74,4 @@ async def test_handler_set_correlation_header_is_not_duplicated(app: Quart) -> N
 
     response = await app.test_client().get("/own", headers={"X-Correlation-ID": "incoming"})
 
-    assert ["set-by-handler"] == response.headers.getlist("X-Correlation-ID")
+    assert response.headers.getlist("X-Correlation-ID") == ["set-by-handler"]

@@ -84,7 +84,7 @@ async def test_hooks_see_the_span_scope_and_response_message(otel: TelemetryCapt
     )
     await app.test_client().get("/essays/1")
 
-    assert ["request /essays/1", "response 200"] == calls
+    assert calls == ["request /essays/1", "response 200"]
     assert otel.span("GET /essays/<essay_id>").attributes["tenant"] == "t1"  # type: ignore[index]
 
 
@@ -103,7 +103,7 @@ async def test_failing_hooks_are_logged_once_and_the_request_succeeds(
     with caplog.at_level(logging.ERROR, logger="huleedu_otel.quart"):
         statuses = [(await client.get("/essays/1")).status_code for _ in range(3)]
 
-    assert [200, 200, 200] == statuses
+    assert statuses == [200, 200, 200]
     assert len(otel.spans()) == 3
     logged = sorted(r.getMessage().split(":")[1].split()[0] for r in caplog.records)
-    assert ["server_request_hook", "server_response_hook"] == logged
+    assert logged == ["server_request_hook", "server_response_hook"]

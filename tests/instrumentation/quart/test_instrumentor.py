@@ -25,9 +25,11 @@ def instrumented(otel: TelemetryCapture) -> Iterator[QuartInstrumentor]:
 
 def test_entry_point_huleedu_quart_loads_this_instrumentor() -> None:
     """The launcher finds us under ``huleedu_quart``."""
-    (found,) = [e for e in entry_points(group="opentelemetry_instrumentor") if e.name == "huleedu_quart"]
+    (found,) = [
+        e for e in entry_points(group="opentelemetry_instrumentor") if e.name == "huleedu_quart"
+    ]
     assert found.load() is QuartInstrumentor
-    assert ["quart >= 0.19"] == list(QuartInstrumentor().instrumentation_dependencies())
+    assert list(QuartInstrumentor().instrumentation_dependencies()) == ["quart >= 0.19"]
 
 
 async def test_apps_created_after_instrument_are_traced_subclasses_too(
@@ -44,7 +46,7 @@ async def test_apps_created_after_instrument_are_traced_subclasses_too(
     await plain.test_client().get("/essays/1")
     await sub.test_client().get("/ping")
 
-    assert ["GET /essays/<essay_id>", "GET /ping"] == [s.name for s in otel.spans()]
+    assert [s.name for s in otel.spans()] == ["GET /essays/<essay_id>", "GET /ping"]
     assert type(plain) is Quart
 
 
@@ -85,11 +87,11 @@ async def test_instrument_app_twice_still_gives_one_span_per_request(
     """A second instrument_app() (e.g. both seed middlewares) changes nothing."""
     app = create_app()
 
-    assert [True, False] == [QuartInstrumentor.instrument_app(app) for _ in range(2)]
+    assert [QuartInstrumentor.instrument_app(app) for _ in range(2)] == [True, False]
     await app.test_client().get("/essays/1")
 
-    assert 1 == len(otel.spans())
-    assert 1 == otel.metrics.count("http.server.request.duration")
+    assert len(otel.spans()) == 1
+    assert otel.metrics.count("http.server.request.duration") == 1
     QuartInstrumentor.uninstrument_app(app)
 
 
@@ -102,7 +104,7 @@ async def test_auto_instrumented_app_is_not_instrumented_again_by_instrument_app
     assert QuartInstrumentor.instrument_app(app) is False
     await app.test_client().get("/essays/1")
 
-    assert 1 == len(otel.spans())
+    assert len(otel.spans()) == 1
 
 
 async def test_uninstrument_app_under_user_middleware_keeps_it_and_goes_quiet(

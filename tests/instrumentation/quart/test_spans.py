@@ -29,7 +29,7 @@ async def test_matched_request_makes_one_server_span_named_by_the_rule(
 
     assert response.status_code == 200
     (span,) = otel.spans()
-    assert ("GET /essays/<essay_id>", SpanKind.SERVER) == (span.name, span.kind)
+    assert (span.name, span.kind) == ("GET /essays/<essay_id>", SpanKind.SERVER)
     attributes = dict(span.attributes or {})
     assert {
         "http.request.method": "GET",
@@ -75,7 +75,7 @@ async def test_valid_traceparent_makes_the_span_a_child_of_the_caller(
     response = await client.get("/context", headers={"traceparent": TRACEPARENT})
 
     span = otel.span("GET /context")
-    assert TRACE_ID == format(span.context.trace_id, "032x")
+    assert format(span.context.trace_id, "032x") == TRACE_ID
     assert span.parent is not None
     assert format(span.parent.span_id, "016x") == "b7ad6b7169203331"
     assert (await response.get_json())["trace_id"] == TRACE_ID
@@ -110,7 +110,7 @@ async def test_unhandled_exception_is_recorded_with_error_type_and_500(
     assert span.attributes["error.type"] == "ValueError"  # type: ignore[index]
     assert span.attributes["http.response.status_code"] == 500  # type: ignore[index]
     assert span.status.status_code is StatusCode.ERROR
-    assert ["exception"] == [event.name for event in span.events]
+    assert [event.name for event in span.events] == ["exception"]
 
 
 async def test_exception_propagated_in_testing_mode_is_recorded_once(
@@ -123,7 +123,7 @@ async def test_exception_propagated_in_testing_mode_is_recorded_once(
         await app.test_client().get("/boom")
 
     span = otel.span("GET /boom")
-    assert ["exception"] == [event.name for event in span.events]
+    assert [event.name for event in span.events] == ["exception"]
     assert span.attributes["error.type"] == "ValueError"  # type: ignore[index]
 
 
@@ -158,7 +158,7 @@ async def test_streamed_response_is_one_span_covering_every_chunk(
     response = await client.get("/stream")
 
     assert await response.get_data(as_text=True) == "chunk 0\nchunk 1\nchunk 2\n"
-    assert ["GET /stream"] == [span.name for span in otel.spans()]
+    assert [span.name for span in otel.spans()] == ["GET /stream"]
 
 
 async def test_websocket_connection_is_one_span_named_by_its_rule(
@@ -199,7 +199,7 @@ async def test_quart_specific_exclusion_variable_wins_over_the_generic_one(
     for path in ("/essays/1", "/context", "/healthz"):
         await client.get(path)
 
-    assert ["GET /context", "GET /healthz"] == [span.name for span in otel.spans()]
+    assert [span.name for span in otel.spans()] == ["GET /context", "GET /healthz"]
 
 
 async def test_generic_exclusion_variable_applies_when_quart_one_is_unset(
@@ -213,7 +213,7 @@ async def test_generic_exclusion_variable_applies_when_quart_one_is_unset(
     await app.test_client().get("/context")
     await app.test_client().get("/healthz")
 
-    assert ["GET /healthz"] == [span.name for span in otel.spans()]
+    assert [span.name for span in otel.spans()] == ["GET /healthz"]
 
 
 async def test_suppressed_instrumentation_makes_no_span(
