@@ -11,6 +11,7 @@ from huleedu_service_libs.errors import (
     HuleEduError,
     IdempotencyError,
     IdempotencyStoreUnavailableError,
+    InfrastructureNotConfiguredError,
     KafkaNotStartedError,
     KafkaPublishError,
     MessagingError,
@@ -18,14 +19,17 @@ from huleedu_service_libs.errors import (
     RedisNotStartedError,
     RedisUnavailableError,
 )
+from huleedu_service_libs.quart_app import HuleEduApp
 
 __all__ = [
     "CircuitBreakerError",
     "DuplicateInProgressError",
     "EventSerializationError",
+    "HuleEduApp",
     "HuleEduError",
     "IdempotencyError",
     "IdempotencyStoreUnavailableError",
+    "InfrastructureNotConfiguredError",
     "KafkaNotStartedError",
     "KafkaPublishError",
     "MessagingError",
