@@ -17,9 +17,9 @@ from quart import Quart
 from quart.signals import got_request_exception, got_websocket_exception
 from wrapt import FunctionWrapper
 
-from huleedu_otel.quart._exchange import Hooks, ServerRequestHook, ServerResponseHook
+from huleedu_otel.quart._hooks import Hooks, ServerRequestHook, ServerResponseHook
 from huleedu_otel.quart._settings import QuartSettings
-from huleedu_otel.quart._telemetry import ServerTelemetry
+from huleedu_otel.quart._telemetry import telemetry_for
 from huleedu_otel.quart._wrappers import AppTracing
 
 __all__ = ["QuartOptions", "instrument_app", "is_instrumented", "uninstrument_app"]
@@ -52,7 +52,7 @@ def instrument_app(app: Quart, options: QuartOptions, version: str) -> bool:
     if app in _instrumented:
         return False
     tracing = AppTracing(
-        ServerTelemetry(options.tracer_provider, options.meter_provider, version),
+        telemetry_for(options.tracer_provider, options.meter_provider, version),
         QuartSettings.from_env(excluded_urls=options.excluded_urls),
         Hooks(options.server_request_hook, options.server_response_hook),
     )

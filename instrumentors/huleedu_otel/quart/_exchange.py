@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable
 from contextvars import Token
 from typing import Any
 
-from opentelemetry import context, propagate, trace
-from opentelemetry.propagators.textmap import Getter
+from opentelemetry import context, trace
 from opentelemetry.semconv.attributes.client_attributes import CLIENT_ADDRESS
 from opentelemetry.semconv.attributes.error_attributes import ERROR_TYPE
 from opentelemetry.semconv.attributes.http_attributes import (
@@ -23,13 +22,15 @@ from opentelemetry.semconv.attributes.http_attributes import (
     HTTP_RESPONSE_STATUS_CODE,
     HTTP_ROUTE,
 )
-from opentelemetry.semconv.attributes.network_attributes import NETWORK_PROTOCOL_VERSION
 from opentelemetry.semconv.attributes.url_attributes import URL_PATH, URL_QUERY, URL_SCHEME
 from opentelemetry.semconv.attributes.user_agent_attributes import USER_AGENT_ORIGINAL
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
+from huleedu_otel.quart._active import InFlight
 from huleedu_otel.quart._guard import report_failure
 from huleedu_otel.quart._headers import captured_headers
+from huleedu_otel.quart._hooks import Hooks, Message, Scope
+from huleedu_otel.quart._propagation import parent_context
 from huleedu_otel.quart._query import redact_query
 from huleedu_otel.quart._settings import QuartSettings
 from huleedu_otel.quart._telemetry import OTHER_METHOD, ServerTelemetry, normalise_method
@@ -39,66 +40,15 @@ from huleedu_service_libs.correlation import (
     reset_correlation_id,
 )
 
-__all__ = ["EXCHANGE_KEY", "Exchange", "Hooks", "Message", "Scope"]
+__all__ = ["EXCHANGE_KEY", "Exchange"]
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
 Send = Callable[[Message], Awaitable[None]]
-ServerRequestHook = Callable[[trace.Span, Scope], None]
-ServerResponseHook = Callable[[trace.Span, Message], None]
 
 #: Where the exchange rides in the ASGI scope, so the route recorder can find it.
 EXCHANGE_KEY = "huleedu_otel.quart.exchange"
 CORRELATION_HEADER = b"x-correlation-id"
 #: An incoming id is reused only when it is short and harmless in logs and headers.
 _VALID_CORRELATION_ID = re.compile(rb"[A-Za-z0-9._:\-]{1,128}")
-
-
-class _HeaderGetter(Getter[dict[bytes, bytes]]):
-    def get(self, carrier: dict[bytes, bytes], key: str) -> list[str] | None:
-        value = carrier.get(key.encode("latin-1"))
-        return None if value is None else [value.decode("latin-1")]
-
-    def keys(self, carrier: dict[bytes, bytes]) -> list[str]:
-        return [key.decode("latin-1") for key in carrier]
-
-
-_GETTER = _HeaderGetter()
-
-
-class Hooks:
-    """The user's hooks, each run so that its failure cannot reach the request."""
-
-    __slots__ = ("request", "response")
-
-    def __init__(
-        self, request: ServerRequestHook | None, response: ServerResponseHook | None
-    ) -> None:
-        self.request = request
-        self.response = response
-
-    def on_request(self, span: trace.Span, scope: Scope) -> None:
-        if self.request is not None and span.is_recording():
-            try:
-                self.request(span, scope)
-            except Exception:
-                report_failure("server_request_hook")
-
-    def on_response(self, span: trace.Span, message: Message) -> None:
-        if self.response is not None and span.is_recording():
-            try:
-                self.response(span, message)
-            except Exception:
-                report_failure("server_response_hook")
-
-
-def _parent_context(headers: dict[bytes, bytes]) -> context.Context | None:
-    """The caller's trace context; malformed or hostile headers give none."""
-    try:
-        return propagate.extract(headers, getter=_GETTER)
-    except Exception:
-        report_failure("trace context extraction")
-        return None
 
 
 def _correlation_id(headers: dict[bytes, bytes]) -> str:
@@ -115,6 +65,7 @@ class Exchange:
         "_context_token",
         "_correlation_token",
         "_hooks",
+        "_in_flight",
         "_parent",
         "_send",
         "_settings",
@@ -150,7 +101,7 @@ class Exchange:
         self.error_type: str | None = None
         headers = dict(scope["headers"])
         self.correlation_id = _correlation_id(headers)
-        self._parent = _parent_context(headers)
+        self._parent = parent_context(headers)
         self.span = telemetry.tracer.start_span(
             telemetry.span_name(self.method, None),
             context=self._parent,
@@ -158,8 +109,10 @@ class Exchange:
             attributes=self._start_attributes(scope, headers),
         )
         self._started = time.perf_counter()
-        if not self.websocket:
-            telemetry.active.add(1, telemetry.active_attributes(self.method, self.scheme))
+        self._in_flight: InFlight | None = None
+        if not self.websocket:  # connections that last minutes stay out of the request metrics
+            self._in_flight = telemetry.active.entry(self.method, self.scheme)
+            self._in_flight.count += 1
         hooks.on_request(self.span, scope)
 
     def _start_attributes(self, scope: Scope, headers: dict[bytes, bytes]) -> dict[str, Any]:
@@ -167,7 +120,6 @@ class Exchange:
             HTTP_REQUEST_METHOD: self.method,
             URL_PATH: scope["path"],
             URL_SCHEME: self.scheme,
-            NETWORK_PROTOCOL_VERSION: scope.get("http_version", "1.1"),
             "huleedu.correlation_id": self.correlation_id,
         }
         if self.method == OTHER_METHOD:
@@ -238,13 +190,13 @@ class Exchange:
         if error_type is None and status is not None and status >= 500:
             error_type = str(status)
         self._end_span(status, error_type)
-        if not self.websocket:
+        if self._in_flight is not None:
+            self._in_flight.count -= 1
             telemetry = self._telemetry
             key = (self.method, self.scheme, self.route, status, error_type)
             telemetry.duration.record(
                 time.perf_counter() - self._started, telemetry.duration_attributes(key)
             )
-            telemetry.active.add(-1, telemetry.active_attributes(self.method, self.scheme))
 
     def _end_span(self, status: int | None, error_type: str | None) -> None:
         span = self.span

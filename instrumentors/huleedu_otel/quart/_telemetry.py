@@ -3,10 +3,15 @@
 Metric attribute sets are bounded by construction (normalised method, scheme, the matched rule,
 the status code, an exception class name), so they are cached: the hot path reuses a dict
 instead of building one per request. The raw path is never part of them.
+
+Every app instrumented with the same providers shares one :class:`ServerTelemetry`: an
+observable instrument registered twice under one name keeps only the first callback, and one
+process has one count of active requests anyway.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from opentelemetry import metrics, trace
@@ -19,8 +24,9 @@ from opentelemetry.semconv.attributes.http_attributes import (
 from opentelemetry.semconv.attributes.url_attributes import URL_SCHEME
 
 from huleedu_otel._buckets import HTTP_SECONDS
+from huleedu_otel.quart._active import ActiveRequests
 
-__all__ = ["OTHER_METHOD", "ServerTelemetry", "normalise_method"]
+__all__ = ["OTHER_METHOD", "ServerTelemetry", "normalise_method", "telemetry_for"]
 
 SCOPE_NAME = "huleedu_otel.quart"
 SCHEMA_URL = "https://opentelemetry.io/schemas/1.26.0"
@@ -42,7 +48,7 @@ def normalise_method(method: str) -> str:
 class ServerTelemetry:
     """Where one instrumented app's spans and measurements go."""
 
-    __slots__ = ("_active_sets", "_duration_sets", "_names", "active", "duration", "tracer")
+    __slots__ = ("_duration_sets", "_names", "active", "duration", "tracer")
 
     def __init__(
         self,
@@ -58,22 +64,15 @@ class ServerTelemetry:
             description="Duration of HTTP server requests.",
             explicit_bucket_boundaries_advisory=list(HTTP_SECONDS),
         )
-        self.active = meter.create_up_down_counter(
+        self.active = ActiveRequests()
+        meter.create_observable_up_down_counter(
             "http.server.active_requests",
+            callbacks=[self.active.observe],
             unit="{request}",
             description="Number of active HTTP server requests.",
         )
-        self._active_sets: dict[tuple[str, str], dict[str, Any]] = {}
         self._duration_sets: dict[DurationKey, dict[str, Any]] = {}
         self._names: dict[tuple[str, str | None], str] = {}
-
-    def active_attributes(self, method: str, scheme: str) -> dict[str, Any]:
-        key = (method, scheme)
-        found = self._active_sets.get(key)
-        if found is None:
-            found = {HTTP_REQUEST_METHOD: method, URL_SCHEME: scheme}
-            _remember(self._active_sets, key, found)
-        return found
 
     def duration_attributes(self, key: DurationKey) -> dict[str, Any]:
         found = self._duration_sets.get(key)
@@ -90,6 +89,24 @@ class ServerTelemetry:
             shown = "HTTP" if method == OTHER_METHOD else method
             found = shown if route is None else f"{shown} {route}"
             _remember(self._names, key, found)
+        return found
+
+
+_shared: dict[tuple[object, object], ServerTelemetry] = {}
+_shared_lock = threading.Lock()
+
+
+def telemetry_for(
+    tracer_provider: trace.TracerProvider | None,
+    meter_provider: metrics.MeterProvider | None,
+    version: str,
+) -> ServerTelemetry:
+    """The one :class:`ServerTelemetry` for this pair of providers (``None``: the globals)."""
+    with _shared_lock:
+        key = (tracer_provider, meter_provider)
+        found = _shared.get(key)
+        if found is None:
+            found = _shared[key] = ServerTelemetry(tracer_provider, meter_provider, version)
         return found
 
 

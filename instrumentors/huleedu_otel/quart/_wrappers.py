@@ -16,8 +16,9 @@ from typing import Any
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 from quart import request, websocket
 
-from huleedu_otel.quart._exchange import EXCHANGE_KEY, Exchange, Hooks
+from huleedu_otel.quart._exchange import EXCHANGE_KEY, Exchange
 from huleedu_otel.quart._guard import report_failure
+from huleedu_otel.quart._hooks import Hooks
 from huleedu_otel.quart._settings import QuartSettings
 from huleedu_otel.quart._telemetry import ServerTelemetry
 
@@ -42,31 +43,34 @@ class AppTracing:
     ) -> None:
         scope = args[0]
         kind = scope["type"]
+        exchange = None
         if (
-            (kind != "http" and kind != "websocket")
-            or not self.active
-            or self.settings.is_excluded(scope["path"])
-            or not is_instrumentation_enabled()
+            (kind == "http" or kind == "websocket")
+            and self.active
+            and not self.settings.is_excluded(scope["path"])
+            and is_instrumentation_enabled()
         ):
-            return await wrapped(*args, **kwargs)  # type: ignore[no-any-return]
-        await self._traced(wrapped, scope, args[1], args[2])
+            exchange = self._begin(scope, args[2])
+        if exchange is None:
+            await wrapped(*args, **kwargs)
+            return
+        try:
+            await wrapped(scope, args[1], exchange.send)
+        except BaseException as error:
+            exchange.record_exception(error)
+            raise
+        finally:
+            _finish(exchange)
 
-    async def _traced(self, wrapped: Wrapped, scope: Any, receive: Any, send: Any) -> None:
+    def _begin(self, scope: Any, send: Any) -> Exchange | None:
         try:
             exchange = Exchange(self.telemetry, self.settings, self.hooks, scope, send)
             scope[EXCHANGE_KEY] = exchange
             exchange.enter()
         except Exception:
             report_failure("starting the request span")
-            await wrapped(scope, receive, send)
-            return
-        try:
-            await wrapped(scope, receive, exchange.send)
-        except BaseException as error:
-            exchange.record_exception(error)
-            raise
-        finally:
-            _finish(exchange)
+            return None
+        return exchange
 
     async def record_route(
         self, wrapped: Wrapped, instance: object, args: tuple[Any, ...], kwargs: dict[str, Any]
