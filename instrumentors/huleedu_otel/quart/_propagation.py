@@ -26,16 +26,17 @@ class _HeaderGetter(Getter[Headers]):
 
 
 _GETTER = _HeaderGetter()
-_fields_of: dict[int, tuple[TextMapPropagator, tuple[bytes, ...]]] = {}
+#: The last global propagator seen and the header names it reads (it rarely changes).
+_last: tuple[TextMapPropagator | None, tuple[bytes, ...]] = (None, ())
 
 
 def _fields(textmap: TextMapPropagator) -> tuple[bytes, ...]:
     """The header names ``textmap`` reads, as ASGI bytes; empty means "cannot tell"."""
-    found = _fields_of.get(id(textmap))
-    if found is None or found[0] is not textmap:
+    global _last
+    if _last[0] is not textmap:
         names = tuple(sorted(name.lower().encode("latin-1") for name in textmap.fields))
-        found = _fields_of[id(textmap)] = (textmap, names)
-    return found[1]
+        _last = (textmap, names)
+    return _last[1]
 
 
 def parent_context(headers: Headers) -> context.Context | None:
