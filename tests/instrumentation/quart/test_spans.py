@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.trace import SpanKind, StatusCode
-from quart import Quart
+from quart import Quart, websocket
+from quart.testing.connections import WebsocketDisconnectError
 from quart.typing import TestClientProtocol as Client
 
 from huleedu_otel.quart import QuartInstrumentor
@@ -224,3 +225,22 @@ async def test_suppressed_instrumentation_makes_no_span(
         assert (await client.get("/essays/1")).status_code == 200
 
     assert otel.spans() == []
+
+
+async def test_websocket_handler_error_is_recorded_on_the_connection_span(
+    app: Quart, otel: TelemetryCapture
+) -> None:
+    """An exception in a websocket handler: exception event and error.type on its one span."""
+
+    @app.websocket("/ws-broken")
+    async def broken() -> None:
+        await websocket.accept()
+        raise RuntimeError("socket handler failed")
+
+    async with app.test_client().websocket("/ws-broken") as socket:
+        with pytest.raises(WebsocketDisconnectError):
+            await socket.receive()
+
+    span = otel.span("GET /ws-broken")
+    assert span.attributes["error.type"] == "RuntimeError"  # type: ignore[index]
+    assert [event.name for event in span.events] == ["exception"]
