@@ -102,18 +102,26 @@ class Exchange:
         headers = dict(scope["headers"])
         self.correlation_id = _correlation_id(headers)
         self._parent = parent_context(headers)
-        self.span = telemetry.tracer.start_span(
-            telemetry.span_name(self.method, None),
+        self.span = self._start_span(scope, headers)
+        self._started = time.perf_counter()
+        self._in_flight = self._count_in()
+        hooks.on_request(self.span, scope)
+
+    def _start_span(self, scope: Scope, headers: dict[bytes, bytes]) -> trace.Span:
+        """Named ``{METHOD}`` until the route is known (Quart matches it inside the app)."""
+        return self._telemetry.tracer.start_span(
+            self._telemetry.span_name(self.method, None),
             context=self._parent,
             kind=SpanKind.SERVER,
             attributes=self._start_attributes(scope, headers),
         )
-        self._started = time.perf_counter()
-        self._in_flight: InFlight | None = None
-        if not self.websocket:  # connections that last minutes stay out of the request metrics
-            self._in_flight = telemetry.active.entry(self.method, self.scheme)
-            self._in_flight.count += 1
-        hooks.on_request(self.span, scope)
+
+    def _count_in(self) -> InFlight | None:
+        if self.websocket:  # connections that last minutes stay out of the request metrics
+            return None
+        in_flight = self._telemetry.active.entry(self.method, self.scheme)
+        in_flight.count += 1
+        return in_flight
 
     def _start_attributes(self, scope: Scope, headers: dict[bytes, bytes]) -> dict[str, Any]:
         attributes: dict[str, Any] = {
