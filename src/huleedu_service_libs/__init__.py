@@ -17,6 +17,7 @@ from huleedu_service_libs.errors import (
     HuleEduError,
     IdempotencyError,
     IdempotencyStoreUnavailableError,
+    InfrastructureNotConfiguredError,
     KafkaNotStartedError,
     KafkaPublishError,
     KafkaUnavailableError,
@@ -44,6 +45,7 @@ from huleedu_service_libs.observability import (
     use_trace_context,
 )
 from huleedu_service_libs.protocols import IdempotencyStoreProtocol, KafkaPublisherProtocol
+from huleedu_service_libs.quart_app import HuleEduApp
 from huleedu_service_libs.redis_client import RedisClient
 from huleedu_service_libs.redis_pubsub import RedisPubSub
 from huleedu_service_libs.resilience import (
@@ -62,10 +64,12 @@ __all__ = [
     "DuplicateInProgressError",
     "EventEnvelope",
     "EventSerializationError",
+    "HuleEduApp",
     "HuleEduError",
     "IdempotencyError",
     "IdempotencyStoreProtocol",
     "IdempotencyStoreUnavailableError",
+    "InfrastructureNotConfiguredError",
     "KafkaBus",
     "KafkaNotStartedError",
     "KafkaPublishError",

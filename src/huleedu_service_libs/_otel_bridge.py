@@ -9,7 +9,10 @@ lazily. Nothing else under ``src/`` imports ``huleedu_otel``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from quart import Quart
 
 # --- tracing: init_tracing -> huleedu_otel.configure ---
 
@@ -22,6 +25,18 @@ def configure_telemetry(service_name: str) -> None:
 
 
 # --- HTTP: setup_*_middleware -> huleedu_otel.quart ---
+
+
+def instrument_quart_app(app: Quart) -> bool:
+    """Switch the ``huleedu_quart`` instrumentor on for ``app``; ``False`` if it already was.
+
+    Both seed middlewares call this, so a service that calls both (or also runs under
+    ``opentelemetry-instrument``) still gets one span per request.
+    """
+    from huleedu_otel.quart import QuartInstrumentor
+
+    return QuartInstrumentor.instrument_app(app)
+
 
 # --- database: setup_database_monitoring -> huleedu_otel.sqlalchemy ---
 

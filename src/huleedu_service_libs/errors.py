@@ -6,6 +6,7 @@ library (aiokafka, redis-py, SQLAlchemy) failed wrap that error as ``__cause__``
 
     HuleEduError
     ├── CircuitBreakerError          a call was refused by an open or saturated breaker
+    ├── InfrastructureNotConfiguredError  a HuleEduApp's guaranteed attribute was never set
     ├── MessagingError
     │   ├── KafkaNotStartedError     publish before start()
     │   ├── KafkaUnavailableError    start() could not reach the brokers
@@ -28,6 +29,13 @@ class HuleEduError(Exception):
 
 class CircuitBreakerError(HuleEduError):
     """A call was not attempted because the circuit breaker refused it."""
+
+
+class InfrastructureNotConfiguredError(HuleEduError, AttributeError):
+    """A ``HuleEduApp``'s guaranteed infrastructure (``database_engine``, ``container``) is unset.
+
+    Also an ``AttributeError``, so ``hasattr(app, "database_engine")`` stays truthful.
+    """
 
 
 class MessagingError(HuleEduError):

@@ -1,0 +1,222 @@
+"""One request or websocket connection in flight: its span, its timing and its outcome.
+
+Built when the ASGI call starts, finished when it returns. Everything per request lives here,
+in one slotted object, so the hot path allocates little: the attribute sets for the metrics
+come from :class:`ServerTelemetry`'s caches.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Awaitable, Callable
+from contextvars import Token
+from typing import Any
+
+from opentelemetry import context, trace
+from opentelemetry.semconv.attributes.client_attributes import CLIENT_ADDRESS
+from opentelemetry.semconv.attributes.error_attributes import ERROR_TYPE
+from opentelemetry.semconv.attributes.http_attributes import (
+    HTTP_REQUEST_METHOD,
+    HTTP_REQUEST_METHOD_ORIGINAL,
+    HTTP_RESPONSE_STATUS_CODE,
+    HTTP_ROUTE,
+)
+from opentelemetry.semconv.attributes.url_attributes import URL_PATH, URL_QUERY, URL_SCHEME
+from opentelemetry.semconv.attributes.user_agent_attributes import USER_AGENT_ORIGINAL
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from huleedu_otel.quart._active import InFlight
+from huleedu_otel.quart._guard import report_failure
+from huleedu_otel.quart._headers import captured_headers
+from huleedu_otel.quart._hooks import Hooks, Message, Scope
+from huleedu_otel.quart._propagation import parent_context
+from huleedu_otel.quart._query import redact_query
+from huleedu_otel.quart._settings import QuartSettings
+from huleedu_otel.quart._telemetry import OTHER_METHOD, ServerTelemetry, normalise_method
+from huleedu_service_libs.correlation import (
+    bind_correlation_id,
+    new_correlation_id,
+    reset_correlation_id,
+)
+
+__all__ = ["EXCHANGE_KEY", "Exchange"]
+
+Send = Callable[[Message], Awaitable[None]]
+
+#: Where the exchange rides in the ASGI scope, so the route recorder can find it.
+EXCHANGE_KEY = "huleedu_otel.quart.exchange"
+CORRELATION_HEADER = b"x-correlation-id"
+#: An incoming id is reused only when it is short and harmless in logs and headers.
+_VALID_CORRELATION_ID = re.compile(rb"[A-Za-z0-9._:\-]{1,128}")
+
+
+def _correlation_id(headers: dict[bytes, bytes]) -> str:
+    given = headers.get(CORRELATION_HEADER)
+    if given is not None and _VALID_CORRELATION_ID.fullmatch(given):
+        return given.decode("ascii")
+    return new_correlation_id()
+
+
+class Exchange:
+    """The state of one traced request (or websocket connection)."""
+
+    __slots__ = (
+        "_context_token",
+        "_correlation_token",
+        "_hooks",
+        "_in_flight",
+        "_parent",
+        "_send",
+        "_settings",
+        "_started",
+        "_telemetry",
+        "correlation_id",
+        "error_type",
+        "method",
+        "route",
+        "scheme",
+        "span",
+        "status",
+        "websocket",
+    )
+
+    def __init__(
+        self,
+        telemetry: ServerTelemetry,
+        settings: QuartSettings,
+        hooks: Hooks,
+        scope: Scope,
+        send: Send,
+    ) -> None:
+        self._telemetry = telemetry
+        self._settings = settings
+        self._hooks = hooks
+        self._send = send
+        self.websocket = scope["type"] == "websocket"
+        self.method = normalise_method(scope.get("method", "GET"))
+        self.scheme = scope.get("scheme") or ("ws" if self.websocket else "http")
+        self.route: str | None = None
+        self.status: int | None = None
+        self.error_type: str | None = None
+        headers = dict(scope["headers"])
+        self.correlation_id = _correlation_id(headers)
+        self._parent = parent_context(headers)
+        self.span = self._start_span(scope, headers)
+        self._started = time.perf_counter()
+        self._in_flight = self._count_in()
+        hooks.on_request(self.span, scope)
+
+    def _start_span(self, scope: Scope, headers: dict[bytes, bytes]) -> trace.Span:
+        """Named ``{METHOD}`` until the route is known (Quart matches it inside the app)."""
+        return self._telemetry.tracer.start_span(
+            self._telemetry.span_name(self.method, None),
+            context=self._parent,
+            kind=SpanKind.SERVER,
+            attributes=self._start_attributes(scope, headers),
+        )
+
+    def _count_in(self) -> InFlight | None:
+        if self.websocket:  # connections that last minutes stay out of the request metrics
+            return None
+        in_flight = self._telemetry.active.entry(self.method, self.scheme)
+        in_flight.count += 1
+        return in_flight
+
+    def _start_attributes(self, scope: Scope, headers: dict[bytes, bytes]) -> dict[str, Any]:
+        attributes: dict[str, Any] = {
+            HTTP_REQUEST_METHOD: self.method,
+            URL_PATH: scope["path"],
+            URL_SCHEME: self.scheme,
+            "huleedu.correlation_id": self.correlation_id,
+        }
+        if self.method == OTHER_METHOD:
+            attributes[HTTP_REQUEST_METHOD_ORIGINAL] = scope.get("method")
+        client = scope.get("client")
+        if client:
+            attributes[CLIENT_ADDRESS] = client[0]
+        agent = headers.get(b"user-agent")
+        if agent is not None:
+            attributes[USER_AGENT_ORIGINAL] = agent.decode("latin-1")
+        query = scope.get("query_string")
+        if query:
+            attributes[URL_QUERY] = redact_query(query.decode("latin-1"))
+        if self._settings.headers.request is not None:
+            attributes.update(captured_headers(self._settings.headers, "request", scope["headers"]))
+        return attributes
+
+    def enter(self) -> None:
+        """Make the span and the correlation id current for the app's tasks."""
+        self._context_token: Token[context.Context] = context.attach(
+            trace.set_span_in_context(self.span, self._parent)
+        )
+        self._correlation_token = bind_correlation_id(self.correlation_id)
+
+    def leave(self) -> None:
+        reset_correlation_id(self._correlation_token)
+        context.detach(self._context_token)
+
+    async def send(self, message: Message) -> None:
+        """The app's ``send``: notes the status and echoes the correlation id."""
+        kind = message["type"]
+        if kind == "http.response.start" or kind == "websocket.http.response.start":
+            self.status = message["status"]
+            message = self._responding(message)
+        elif kind == "websocket.accept":
+            self.status = 101
+            message = self._responding(message)
+        elif kind == "websocket.close" and self.status is None:
+            self.status = 403  # closed before accepting: the server answers 403
+        await self._send(message)
+
+    def _responding(self, message: Message) -> Message:
+        try:
+            headers = message.get("headers") or []
+            if not any(name.lower() == CORRELATION_HEADER for name, _ in headers):
+                pair = (CORRELATION_HEADER, self.correlation_id.encode("ascii"))
+                message = {**message, "headers": [*headers, pair]}
+            if self._settings.headers.response is not None and self.span.is_recording():
+                found = captured_headers(self._settings.headers, "response", headers)
+                self.span.set_attributes(found)
+            self._hooks.on_response(self.span, message)
+        except Exception:
+            report_failure("response handling")
+        return message
+
+    def record_exception(self, error: BaseException) -> None:
+        """Only the first: a propagated error also reaches the ASGI wrapper after the signal."""
+        if self.error_type is not None:
+            return
+        self.error_type = type(error).__qualname__
+        if self.span.is_recording():
+            self.span.record_exception(error)
+
+    def finish(self) -> None:
+        """End the span and record the measurements, once the response has gone out."""
+        status = self.status
+        error_type = self.error_type
+        if error_type is None and status is not None and status >= 500:
+            error_type = str(status)
+        self._end_span(status, error_type)
+        if self._in_flight is not None:
+            self._in_flight.count -= 1
+            telemetry = self._telemetry
+            key = (self.method, self.scheme, self.route, status, error_type)
+            telemetry.duration.record(
+                time.perf_counter() - self._started, telemetry.duration_attributes(key)
+            )
+
+    def _end_span(self, status: int | None, error_type: str | None) -> None:
+        span = self.span
+        if span.is_recording():
+            attributes: dict[str, Any] = {}
+            if self.route is not None:
+                attributes[HTTP_ROUTE] = self.route
+                span.update_name(self._telemetry.span_name(self.method, self.route))
+            if status is not None:
+                attributes[HTTP_RESPONSE_STATUS_CODE] = status
+            if error_type is not None:
+                attributes[ERROR_TYPE] = error_type
+                span.set_status(Status(StatusCode.ERROR))
+            span.set_attributes(attributes)
+        span.end()

@@ -1,0 +1,1 @@
+"""One module per web framework the services use (Quart only)."""

@@ -1,0 +1,63 @@
+"""The seed's setup_standard_service_metrics_middleware: its example runs, metrics are semconv."""
+
+from __future__ import annotations
+
+from quart import Quart
+
+from huleedu_otel.quart import QuartInstrumentor
+from huleedu_otel.testing import TelemetryCapture
+from huleedu_service_libs.metrics_middleware import setup_standard_service_metrics_middleware
+
+
+def _create_metrics() -> dict[str, object]:
+    """The service's own metrics holder from the seed's example (a plain dict here)."""
+    return {}
+
+
+def create_app() -> Quart:
+    """The seed's example, as written."""
+    app = Quart(__name__)
+
+    # Setup metrics
+    metrics = _create_metrics()
+    app.extensions["metrics"] = metrics
+
+    # Apply middleware
+    setup_standard_service_metrics_middleware(app, "content_service")
+
+    @app.route("/content/<content_id>")
+    async def content(content_id: str) -> str:
+        return content_id
+
+    return app
+
+
+async def test_seed_example_records_the_semconv_request_histogram(otel: TelemetryCapture) -> None:
+    """request_count/request_duration became http.server.request.duration, labelled by route."""
+    app = create_app()
+    client = app.test_client()
+
+    for content_id in ("a", "b", "c"):
+        await client.get(f"/content/{content_id}")
+
+    (point,) = otel.metrics.points("http.server.request.duration")
+    assert point.attributes == {
+        "http.request.method": "GET",
+        "url.scheme": "http",
+        "http.route": "/content/<content_id>",
+        "http.response.status_code": 200,
+    }
+    assert point.count == 3
+    assert len(otel.spans("GET /content/<content_id>")) == 3
+    QuartInstrumentor.uninstrument_app(app)
+
+
+async def test_calling_it_twice_records_each_request_once(otel: TelemetryCapture) -> None:
+    """A second call does not instrument the app again."""
+    app = create_app()
+    setup_standard_service_metrics_middleware(app, "content_service")
+
+    await app.test_client().get("/content/a")
+
+    assert otel.metrics.count("http.server.request.duration") == 1
+    QuartInstrumentor.uninstrument_app(app)
