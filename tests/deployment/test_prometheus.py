@@ -20,6 +20,9 @@ from tests._services import wait_for_port
 from tests.conftest import BIN_DIR, IN_CI, REPO_ROOT, clean_env, free_port
 
 
+SCRAPED_SERVICE = Path(__file__).with_name("_scraped_service.py")
+
+
 def _binary(name: str) -> str:
     path = shutil.which(name)
     if path is None:
@@ -63,8 +66,7 @@ def instrumented_service() -> Iterator[int]:
             [
                 str(BIN_DIR / "opentelemetry-instrument"),
                 sys.executable,
-                "-m",
-                "huleedu_otel.demo._hello",
+                str(SCRAPED_SERVICE),
             ],
             env=clean_env(
                 OTEL_SERVICE_NAME="scraped-service",

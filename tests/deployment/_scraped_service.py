@@ -1,4 +1,4 @@
-"""The smallest instrumented service: no telemetry code, run under ``opentelemetry-instrument``.
+"""A minimal service with no telemetry code, for the Prometheus scrape test (run under the launcher).
 
 It handles one pretend request (a span with two children), counts it, logs inside it, then
 keeps serving ``/metrics`` until its parent closes stdin.
