@@ -5,23 +5,39 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The contrib instrumentors we compare against lag one SDK patch release; they get their own
+# environment, pinned to the family they need (see pyproject's `peers` extra).
+PEERS_VENV  ?= .venv-peers
+PEERS_BIN   := $(PEERS_VENV)/bin
+PEERS_STAMP := $(PEERS_VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install demo test lint typecheck pytest bench constraints clean
+.PHONY: install install-peers demo test lint typecheck pytest pytest-peers bench constraints clean
+
+define make_venv
+	$(PYTHON) -m venv $(1)
+	# the stock pip 23 cannot resolve the OpenTelemetry family: upgrade it first
+	$(1)/bin/python -m pip install --quiet --upgrade pip
+	$(1)/bin/python -m pip install --quiet -c $(2) -e '.[$(3)]'
+	touch $(1)/.installed
+endef
 
 $(STAMP): pyproject.toml constraints.txt
-	$(PYTHON) -m venv $(VENV)
-	# the stock pip 23 cannot resolve the OpenTelemetry family: upgrade it first
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
-	touch $(STAMP)
+	$(call make_venv,$(VENV),constraints.txt,dev)
+
+$(PEERS_STAMP): pyproject.toml constraints-peers.txt
+	$(call make_venv,$(PEERS_VENV),constraints-peers.txt,dev$(comma)peers)
+
+comma := ,
 
 install: $(STAMP)
+
+install-peers: $(PEERS_STAMP)
 
 demo: $(STAMP)
 	$(BIN)/huleedu-otel demo $(ARGS)
 
-test: lint typecheck pytest
+test: lint typecheck pytest pytest-peers
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -31,17 +47,24 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 pytest: $(STAMP)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not peers" $(PYTEST_ARGS)
 
-bench: $(STAMP)
-	$(BIN)/python -m benchmarks $(ARGS)
+pytest-peers: $(PEERS_STAMP)
+	$(PEERS_BIN)/pytest -m peers $(PYTEST_ARGS)
 
-# Re-pin the exact set after changing pyproject.toml's dependencies.
-constraints: $(STAMP)
+bench: $(PEERS_STAMP)
+	$(PEERS_BIN)/python -m benchmarks $(ARGS)
+
+# Re-pin both exact sets after changing pyproject.toml's dependencies.
+constraints: $(STAMP) $(PEERS_STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(PEERS_BIN)/python -m pip install --quiet -e '.[dev,peers]'
 	{ echo "# The exact set CI and the README install: pip install -c constraints.txt -e '.[dev]'."; \
 	  echo "# Regenerate after changing pyproject.toml: make constraints"; \
 	  $(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e'; } > constraints.txt
+	{ echo "# The peers environment (.venv-peers): the OTel family at the release the lagging contrib"; \
+	  echo "# instrumentors need. pip install -c constraints-peers.txt -e '.[dev,peers]'. Regenerate: make constraints"; \
+	  $(PEERS_BIN)/python -m pip freeze --exclude-editable | grep -v '^-e'; } > constraints-peers.txt
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(PEERS_VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -25,6 +25,20 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 __all__ = ["BIN_DIR", "REPO_ROOT", "clean_env", "free_port"]
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--run-slow", action="store_true", help="also run the soak tests marked slow")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Soak tests are opt-in: CI runs the bounded versions, ``--run-slow`` the long ones."""
+    if config.getoption("--run-slow"):
+        return
+    deselected = [item for item in items if item.get_closest_marker("slow")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker("slow")]
+
+
 def clean_env(**overrides: str) -> dict[str, str]:
     """The current environment without OTEL_* settings, plus ``overrides``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}

@@ -6,7 +6,15 @@ import importlib
 
 import pytest
 
-PUBLIC_MODULES = ["huleedu_service_libs", "huleedu_otel", "huleedu_otel.distro"]
+PUBLIC_MODULES = [
+    "huleedu_service_libs",
+    "huleedu_service_libs.logging_utils",
+    "huleedu_service_libs.observability",
+    "huleedu_otel",
+    "huleedu_otel.distro",
+    "huleedu_otel.structlog",
+    "huleedu_service_libs.resilience",
+]
 
 
 @pytest.mark.parametrize("module_name", PUBLIC_MODULES)

@@ -6,7 +6,8 @@ Configurator registered by this package; services that prefer code call :func:`c
 
 from huleedu_otel._configure import configure
 from huleedu_otel._handle import TelemetryHandle
-from huleedu_otel._settings import ConfigurationError, TelemetrySettings, redact_url
+from huleedu_otel._settings import ConfigurationError, TelemetrySettings
+from huleedu_service_libs._redaction import redact_url
 
 __all__ = [
     "ConfigurationError",

@@ -17,8 +17,8 @@ from huleedu_otel._settings import (
     CONTRIB_OPT_IN_VAR,
     ConfigurationError,
     TelemetrySettings,
-    redact_url,
 )
+from huleedu_service_libs._redaction import redact_url
 
 Printer = Callable[[str], None]
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit, urlunsplit
 
 DEFAULT_OTLP_GRPC_ENDPOINT = "http://localhost:4317"
 DEFAULT_OTLP_HTTP_ENDPOINT = "http://localhost:4318"
@@ -80,20 +79,6 @@ class TelemetrySettings:
         if entry_point_name not in OVERLAPPING_CONTRIB:
             return True
         return "all" in self.contrib_opt_in or entry_point_name in self.contrib_opt_in
-
-
-def redact_url(url: str) -> str:
-    """Drop the password (and user) from a URL so it can be printed or logged."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<unparseable url>"
-    if parts.password is None and parts.username is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
 
 
 def _service_name(env: Mapping[str, str], from_code: str | None) -> str:

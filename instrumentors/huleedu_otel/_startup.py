@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 
 from huleedu_otel._notice import notice
-from huleedu_otel._settings import TelemetrySettings, redact_url
+from huleedu_otel._settings import TelemetrySettings
+from huleedu_service_libs._redaction import redact_url
 
 _log = logging.getLogger("huleedu_otel")
 

@@ -4,6 +4,12 @@ Telemetry goes through the OpenTelemetry API only; ``huleedu_otel`` (or the
 ``opentelemetry-instrument`` launcher) decides where it goes.
 """
 
+from huleedu_service_libs.database import (
+    DatabaseHealthChecker,
+    DatabaseMetrics,
+    query_performance_tracker,
+    setup_database_monitoring,
+)
 from huleedu_service_libs.errors import (
     CircuitBreakerError,
     DuplicateInProgressError,
@@ -13,23 +19,79 @@ from huleedu_service_libs.errors import (
     IdempotencyStoreUnavailableError,
     KafkaNotStartedError,
     KafkaPublishError,
+    KafkaUnavailableError,
     MessagingError,
     RedisClientError,
     RedisNotStartedError,
     RedisUnavailableError,
 )
+from huleedu_service_libs.events import EventEnvelope
+from huleedu_service_libs.idempotency import idempotent_batch_consumer, idempotent_consumer
+from huleedu_service_libs.kafka_client import KafkaBus
+from huleedu_service_libs.kafka_consumer import process_span
+from huleedu_service_libs.logging_utils import (
+    configure_service_logging,
+    create_service_logger,
+    log_event_processing,
+)
+from huleedu_service_libs.observability import (
+    extract_trace_context,
+    get_current_trace_id,
+    get_tracer,
+    init_tracing,
+    inject_trace_context,
+    trace_operation,
+    use_trace_context,
+)
+from huleedu_service_libs.protocols import IdempotencyStoreProtocol, KafkaPublisherProtocol
+from huleedu_service_libs.redis_client import RedisClient
+from huleedu_service_libs.redis_pubsub import RedisPubSub
+from huleedu_service_libs.resilience import (
+    CircuitBreaker,
+    CircuitBreakerState,
+    circuit_breaker,
+    make_resilient,
+)
 
 __all__ = [
+    "CircuitBreaker",
     "CircuitBreakerError",
+    "CircuitBreakerState",
+    "DatabaseHealthChecker",
+    "DatabaseMetrics",
     "DuplicateInProgressError",
+    "EventEnvelope",
     "EventSerializationError",
     "HuleEduError",
     "IdempotencyError",
+    "IdempotencyStoreProtocol",
     "IdempotencyStoreUnavailableError",
+    "KafkaBus",
     "KafkaNotStartedError",
     "KafkaPublishError",
+    "KafkaPublisherProtocol",
+    "KafkaUnavailableError",
     "MessagingError",
+    "RedisClient",
     "RedisClientError",
     "RedisNotStartedError",
+    "RedisPubSub",
     "RedisUnavailableError",
+    "circuit_breaker",
+    "configure_service_logging",
+    "create_service_logger",
+    "extract_trace_context",
+    "get_current_trace_id",
+    "get_tracer",
+    "idempotent_batch_consumer",
+    "idempotent_consumer",
+    "init_tracing",
+    "inject_trace_context",
+    "log_event_processing",
+    "make_resilient",
+    "process_span",
+    "query_performance_tracker",
+    "setup_database_monitoring",
+    "trace_operation",
+    "use_trace_context",
 ]

@@ -9,8 +9,33 @@ lazily. Nothing else under ``src/`` imports ``huleedu_otel``.
 
 from __future__ import annotations
 
+from typing import Any
+
 # --- tracing: init_tracing -> huleedu_otel.configure ---
+
+
+def configure_telemetry(service_name: str) -> None:
+    """Set the SDK up for this process (traces, metrics, logs, our instrumentors), once."""
+    import huleedu_otel  # lazily: the hand-over this module exists for
+
+    huleedu_otel.configure(service_name)
+
 
 # --- HTTP: setup_*_middleware -> huleedu_otel.quart ---
 
 # --- database: setup_database_monitoring -> huleedu_otel.sqlalchemy ---
+
+
+def instrument_database_engine(engine: Any, pool_name: str | None = None) -> bool:
+    """Spans, query and pool metrics for ``engine``; ``False`` when it already had them."""
+    from huleedu_otel.sqlalchemy import SQLAlchemyInstrumentor
+
+    instrumented: bool = SQLAlchemyInstrumentor().instrument_engine(engine, pool_name=pool_name)
+    return instrumented
+
+
+def uninstrument_database_engine(engine: Any) -> bool:
+    from huleedu_otel.sqlalchemy import SQLAlchemyInstrumentor
+
+    removed: bool = SQLAlchemyInstrumentor().uninstrument_engine(engine)
+    return removed

@@ -8,6 +8,7 @@ library (aiokafka, redis-py, SQLAlchemy) failed wrap that error as ``__cause__``
     ├── CircuitBreakerError          a call was refused by an open or saturated breaker
     ├── MessagingError
     │   ├── KafkaNotStartedError     publish before start()
+    │   ├── KafkaUnavailableError    start() could not reach the brokers
     │   ├── EventSerializationError  the envelope cannot be turned into bytes
     │   └── KafkaPublishError        the broker did not acknowledge in time, or refused
     ├── RedisClientError
@@ -35,6 +36,10 @@ class MessagingError(HuleEduError):
 
 class KafkaNotStartedError(MessagingError):
     """``publish`` was called before ``start()`` or after ``stop()``."""
+
+
+class KafkaUnavailableError(MessagingError):
+    """``start()`` could not reach any bootstrap broker; the producer was not started."""
 
 
 class EventSerializationError(MessagingError):

@@ -5,10 +5,49 @@ Depend on these, not on the concrete classes (``RedisClientProtocol``, not ``Red
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Protocol
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    from huleedu_service_libs.events import EventEnvelope
+    from huleedu_service_libs.idempotency import ClaimState
+    from huleedu_service_libs.resilience import CircuitBreakerState
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 # --- Messaging: KafkaPublisherProtocol (KafkaBus) ---
+
+
+class KafkaPublisherProtocol(Protocol):
+    """Publishes envelopes; ``publish`` returns once the broker acknowledged the record."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def publish(
+        self, topic: str, envelope: EventEnvelope[Any], key: str | None = None
+    ) -> None: ...
+
+
+class IdempotencyStoreProtocol(Protocol):
+    """Where the idempotent consumer keeps its claims: one call is one round trip.
+
+    Both methods raise ``IdempotencyStoreUnavailableError`` when the store cannot be reached.
+    """
+
+    async def claim(self, keys: Sequence[str], owner: str, lease_ms: int) -> list[ClaimState]:
+        """Lease every free key to ``owner``; report each key's state before the call."""
+        ...
+
+    async def settle(
+        self, owner: str, *, done: Sequence[str], released: Sequence[str], ttl_seconds: int
+    ) -> None:
+        """Mark ``done`` keys done for ``ttl_seconds``; free ``released`` keys ``owner`` holds."""
+        ...
+
 
 # --- Redis: RedisClientProtocol, AtomicRedisClientProtocol, RedisPubSubProtocol ---
 
@@ -24,4 +63,76 @@ class ScriptingRedisProtocol(Protocol):
     ) -> Any: ...
 
 
+class RedisSubscriptionProtocol(Protocol):
+    """An open subscription: ``async for message in sub.listen()``."""
+
+    def listen(self) -> AsyncIterator[dict[str, Any]]: ...
+
+
+class RedisPubSubProtocol(Protocol):
+    """Publishing and subscribing (``RedisPubSub``, and ``RedisClient`` by delegation)."""
+
+    async def publish(self, channel: str, message: str) -> int: ...
+
+    def subscribe(self, channel: str) -> AbstractAsyncContextManager[RedisSubscriptionProtocol]: ...
+
+    def get_user_channel(self, user_id: str) -> str: ...
+
+    async def publish_user_notification(
+        self, user_id: str, event_type: str, data: dict[str, Any]
+    ) -> int: ...
+
+
+class RedisClientProtocol(ScriptingRedisProtocol, RedisPubSubProtocol, Protocol):
+    """What a service uses Redis for. Includes scripting, so a service can hand its client to
+    the idempotent consumer, which asks only for :class:`ScriptingRedisProtocol`."""
+
+    async def set_if_not_exists(
+        self, key: str, value: Any, ttl_seconds: int | None = None
+    ) -> bool: ...
+
+    async def get(self, key: str) -> str | None: ...
+
+    async def setex(self, key: str, ttl_seconds: int, value: str) -> bool: ...
+
+    async def delete_key(self, key: str) -> int: ...
+
+    async def ping(self) -> bool: ...
+
+    async def scan_pattern(self, pattern: str) -> list[str]: ...
+
+
+class AtomicRedisClientProtocol(RedisClientProtocol, Protocol):
+    """Adds WATCH/MULTI/EXEC optimistic transactions; ``exec`` returns None on a conflict."""
+
+    async def watch(self, *keys: str) -> bool: ...
+
+    async def multi(self) -> bool: ...
+
+    async def exec(self) -> list[Any] | None: ...
+
+    async def unwatch(self) -> bool: ...
+
+
 # --- Resilience ---
+
+
+class CircuitBreakerProtocol(Protocol):
+    """What code that is handed a breaker uses; ``CircuitBreaker`` implements it."""
+
+    name: str
+
+    async def call(
+        self, func: Callable[_P, Awaitable[_R]], /, *args: _P.args, **kwargs: _P.kwargs
+    ) -> _R: ...
+
+    @property
+    def state(self) -> CircuitBreakerState: ...
+
+    def get_state(self) -> dict[str, Any]: ...
+
+    def reset(self) -> None: ...
+
+    def force_open(self) -> None: ...
+
+    def disable(self) -> None: ...

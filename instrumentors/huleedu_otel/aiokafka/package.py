@@ -1,0 +1,1 @@
+_instruments = ("aiokafka >= 0.12, < 1.0",)

@@ -1,0 +1,3 @@
+"""The structlog versions this instrumentor supports."""
+
+_instruments = ("structlog >= 25.3",)

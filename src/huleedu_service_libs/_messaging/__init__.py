@@ -1,0 +1,5 @@
+"""Kafka telemetry shared by ``KafkaBus``, ``process_span`` and the aiokafka instrumentor.
+
+One implementation of the send and process spans and the messaging metrics, so whichever side
+emits them, names and attributes are the contract's (``telemetry-contract.md``).
+"""

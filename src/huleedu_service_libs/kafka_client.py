@@ -1,0 +1,192 @@
+"""``KafkaBus``: publish ``EventEnvelope`` events to Kafka and return once the broker has them.
+
+Every publish is one ``send {topic}`` PRODUCER span that lasts until the acknowledgement, with
+the trace context written into the record headers and into ``envelope.metadata``, the envelope's
+correlation id in an ``X-Correlation-ID`` header, and the messaging metrics of the telemetry
+contract; all through the OpenTelemetry API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from types import TracebackType
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+from opentelemetry import context, metrics, trace
+
+from huleedu_service_libs._messaging._correlation import add_correlation_header
+from huleedu_service_libs._messaging._send_span import SendSpan
+from huleedu_service_libs._messaging._telemetry import MessagingTelemetry, suppressed
+from huleedu_service_libs.errors import (
+    EventSerializationError,
+    KafkaNotStartedError,
+    KafkaPublishError,
+    KafkaUnavailableError,
+)
+from huleedu_service_libs.events import EventEnvelope
+
+__all__ = ["KAFKA_BOOTSTRAP_SERVERS", "KafkaBus"]
+
+KAFKA_BOOTSTRAP_SERVERS = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "kafka:9092")
+
+#: Durable by default: every in-sync replica has the record, and retries never duplicate it.
+#: ``request_timeout_ms`` is also the delivery timeout that bounds each ``publish``.
+PRODUCER_DEFAULTS: dict[str, Any] = {
+    "acks": "all",
+    "enable_idempotence": True,
+    "request_timeout_ms": 30_000,
+}
+
+
+class KafkaBus:
+    """An ``AIOKafkaProducer`` with a lifecycle, envelope serialization and tracing.
+
+    ``producer_options`` go to ``AIOKafkaProducer`` over :data:`PRODUCER_DEFAULTS` (a broker
+    without idempotent-producer support needs ``enable_idempotence=False``).
+    """
+
+    def __init__(
+        self,
+        *,
+        client_id: str,
+        bootstrap_servers: str = KAFKA_BOOTSTRAP_SERVERS,
+        tracer_provider: trace.TracerProvider | None = None,
+        meter_provider: metrics.MeterProvider | None = None,
+        **producer_options: Any,
+    ) -> None:
+        self.client_id = client_id
+        self.bootstrap_servers = bootstrap_servers
+        self._options = {**PRODUCER_DEFAULTS, **producer_options}
+        self._delivery_timeout = float(self._options["request_timeout_ms"]) / 1000
+        self._telemetry = MessagingTelemetry.create(tracer_provider, meter_provider)
+        self._producer: AIOKafkaProducer | None = None
+        self._lifecycle = asyncio.Lock()
+
+    async def start(self) -> None:
+        """Connect; a second call does nothing. Raises ``KafkaUnavailableError``."""
+        async with self._lifecycle:
+            if self._producer is not None:
+                return
+            producer = AIOKafkaProducer(
+                bootstrap_servers=self.bootstrap_servers, client_id=self.client_id, **self._options
+            )
+            try:
+                await producer.start()
+            except KafkaError as exc:
+                await producer.stop()
+                raise KafkaUnavailableError(
+                    f"no Kafka broker reachable at {self.bootstrap_servers}"
+                ) from exc
+            self._producer = producer
+
+    async def stop(self) -> None:
+        """Flush what is pending and disconnect; a second call does nothing."""
+        async with self._lifecycle:
+            producer, self._producer = self._producer, None
+            if producer is not None:
+                await producer.stop()
+
+    async def __aenter__(self) -> KafkaBus:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    async def publish(
+        self, topic: str, envelope: EventEnvelope[Any], key: str | None = None
+    ) -> None:
+        """Send ``envelope`` and return once the broker acknowledged it.
+
+        Raises ``KafkaNotStartedError``, ``EventSerializationError`` (nothing was sent) or
+        ``KafkaPublishError`` (refused, or no acknowledgement within the delivery timeout).
+        """
+        producer = self._started_producer()
+        if suppressed():
+            await self._send(producer, topic, _serialize(envelope), key, _headers(envelope))
+            return
+        span = SendSpan(
+            self._telemetry,
+            topic=topic,
+            key=key,
+            message_id=str(envelope.event_id),
+            client_id=self.client_id,
+        )
+        try:
+            record_metadata = await self._traced_send(producer, span, topic, envelope, key)
+        except BaseException as error:
+            span.failed(error)
+            raise
+        span.acknowledged(record_metadata)
+
+    async def _traced_send(
+        self,
+        producer: AIOKafkaProducer,
+        span: SendSpan,
+        topic: str,
+        envelope: EventEnvelope[Any],
+        key: str | None,
+    ) -> Any:
+        """Inject the span's context into a copy of the envelope and the headers, then send."""
+        headers = _headers(envelope)
+        metadata = dict(envelope.metadata)
+        span.inject(headers, metadata)
+        value = _serialize(_with_metadata(envelope, metadata))
+        token = context.attach(span.context())
+        try:
+            return await self._send(producer, topic, value, key, headers)
+        finally:
+            context.detach(token)
+
+    async def _send(
+        self,
+        producer: AIOKafkaProducer,
+        topic: str,
+        value: bytes,
+        key: str | None,
+        headers: list[tuple[str, bytes]],
+    ) -> Any:
+        key_bytes = key.encode("utf-8") if key is not None else None
+        try:
+            async with asyncio.timeout(self._delivery_timeout):
+                delivery = await producer.send(topic, value=value, key=key_bytes, headers=headers)
+                return await delivery
+        except TimeoutError as exc:
+            raise KafkaPublishError(
+                f"{topic}: no acknowledgement within {self._delivery_timeout:g}s"
+            ) from exc
+        except KafkaError as exc:
+            raise KafkaPublishError(f"{topic}: the broker refused the record") from exc
+
+    def _started_producer(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            raise KafkaNotStartedError(f"KafkaBus {self.client_id!r}: publish before start()")
+        return self._producer
+
+
+def _with_metadata(envelope: EventEnvelope[Any], metadata: dict[str, str]) -> EventEnvelope[Any]:
+    """A shallow copy carrying ``metadata``: the caller's envelope is left as it was."""
+    return envelope.model_copy(update={"metadata": metadata})
+
+
+def _headers(envelope: EventEnvelope[Any]) -> list[tuple[str, bytes]]:
+    headers: list[tuple[str, bytes]] = []
+    add_correlation_header(headers, envelope.correlation_id)
+    return headers
+
+
+def _serialize(envelope: EventEnvelope[Any]) -> bytes:
+    try:
+        return envelope.model_dump_json().encode("utf-8")
+    except Exception as exc:
+        raise EventSerializationError(
+            f"cannot serialize {type(envelope).__name__}: {type(exc).__name__}"
+        ) from exc
