@@ -52,17 +52,3 @@ def test_doctor_lists_contrib_instrumentors_kept_off() -> None:
     assert result.returncode == 0
     assert "redis                  kept off" in result.stdout
     assert "system_metrics         loaded by the configurator" in result.stdout
-
-
-def test_demo_prints_trace_metrics_and_logs() -> None:
-    """The README's main command: a trace waterfall, Prometheus series and logs with trace ids."""
-    result = _cli("demo")
-    assert result.returncode == 0, result.stdout + result.stderr
-    out = result.stdout
-    assert "== Trace (as received over OTLP)" in out
-    assert "GET /essays/<essay_id> [server]" in out
-    assert 'demo_requests_total{http_route="/essays/<essay_id>"' in out
-    log_lines = [line for line in out.splitlines() if "essay served" in line]
-    assert len(log_lines) == 1
-    assert log_lines[0].strip().startswith("trace_id=")
-    assert len(log_lines[0].split()[0]) == len("trace_id=") + 32

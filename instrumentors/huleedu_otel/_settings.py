@@ -6,6 +6,7 @@ the startup report and ``huleedu-otel doctor`` all read, so they can never disag
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -73,6 +74,11 @@ class TelemetrySettings:
             contrib_opt_in=_opt_in(env.get(CONTRIB_OPT_IN_VAR, "")),
             sdk_disabled=env.get("OTEL_SDK_DISABLED", "").strip().lower() == "true",
         )
+
+    def without_prometheus(self) -> TelemetrySettings:
+        """The same settings with the ``/metrics`` endpoint left to another process."""
+        exporters = tuple(e for e in self.metrics_exporters if e != "prometheus")
+        return dataclasses.replace(self, metrics_exporters=exporters)
 
     def contrib_allowed(self, entry_point_name: str) -> bool:
         """Whether a contrib instrumentor may load next to ours."""

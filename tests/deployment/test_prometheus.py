@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
-import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -15,7 +16,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from huleedu_otel.receiver import OtlpReceiver
 from tests._services import wait_for_port
 from tests.conftest import BIN_DIR, IN_CI, REPO_ROOT, clean_env, free_port
 
@@ -54,51 +54,70 @@ def test_shipped_config_scrapes_the_collector_and_the_services() -> None:
     assert {"otel-collector:8889", "example-service:9464", "example-consumer:9464"} <= targets
 
 
-@pytest.fixture
-def instrumented_service() -> Iterator[int]:
-    """A service under the real launcher; yields its /metrics port."""
-    port = free_port()
-    with OtlpReceiver() as receiver:
-        proc = subprocess.Popen(
-            [
-                str(BIN_DIR / "opentelemetry-instrument"),
-                sys.executable,
-                "-m",
-                "huleedu_otel.demo._hello",
-            ],
-            env=clean_env(
-                OTEL_SERVICE_NAME="scraped-service",
-                OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint,
-                OTEL_EXPORTER_PROMETHEUS_HOST="127.0.0.1",
-                OTEL_EXPORTER_PROMETHEUS_PORT=str(port),
-            ),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        assert proc.stdout is not None
-        assert proc.stdout.readline().strip() == "ready"
+@pytest.fixture(scope="module")
+def example_service_metrics_port() -> Iterator[int]:
+    """The README's main command kept running: the example service after its workload."""
+    demo = subprocess.Popen(
+        [str(BIN_DIR / "huleedu-otel"), "demo", "--keep-running"],
+        env=clean_env(),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert demo.stdout is not None
+    port = None
+    for line in demo.stdout:
+        found = re.search(r"its metrics: http://127\.0\.0\.1:(\d+)/metrics", line)
+        if found:
+            port = int(found.group(1))
+            break
+    try:
+        assert port is not None, "the demo never reported its /metrics endpoint"
         yield port
-        proc.communicate(input="\n", timeout=30)
+    finally:
+        demo.communicate(input="\n", timeout=60)
+
+
+def test_the_example_services_exposition_is_valid(example_service_metrics_port: int) -> None:
+    """``promtool check metrics`` accepts what /metrics serves (one HELP/TYPE per family)."""
+    url = f"http://127.0.0.1:{example_service_metrics_port}/metrics"
+    exposition = urllib.request.urlopen(url, timeout=5).read()
+    result = subprocess.run(
+        [_binary("promtool"), "check", "metrics"], input=exposition, capture_output=True
+    )
+    problems = [
+        line
+        for line in (result.stdout + result.stderr).decode().splitlines()
+        if "error" in line.lower() or "duplicate" in line.lower()
+    ]
+    assert problems == []
 
 
 def _query(prom_port: int, promql: str) -> list[dict[str, object]]:
+    """The query's result; empty while Prometheus is still starting (it answers 503 then)."""
     url = f"http://127.0.0.1:{prom_port}/api/v1/query?query={urllib.parse.quote(promql)}"
-    body = json.loads(urllib.request.urlopen(url, timeout=5).read())
+    try:
+        body = json.loads(urllib.request.urlopen(url, timeout=5).read())
+    except urllib.error.HTTPError as error:
+        if error.code == 503:
+            return []
+        raise
     result: list[dict[str, object]] = body["data"]["result"]
     return result
 
 
-def test_a_real_prometheus_scrapes_the_service(instrumented_service: int, tmp_path: Path) -> None:
-    """Prometheus scrapes the service's /metrics and answers a query for its series."""
+def test_a_real_prometheus_scrapes_the_example_service(
+    example_service_metrics_port: int, tmp_path: Path
+) -> None:
+    """Prometheus scrapes the running example service and answers a query for its series."""
     prom_port = free_port()
     config = {
         "global": {"scrape_interval": "1s"},
         "scrape_configs": [
             {
                 "job_name": "huleedu",
-                "static_configs": [{"targets": [f"127.0.0.1:{instrumented_service}"]}],
+                "static_configs": [{"targets": [f"127.0.0.1:{example_service_metrics_port}"]}],
             }
         ],
     }
@@ -118,11 +137,13 @@ def test_a_real_prometheus_scrapes_the_service(instrumented_service: int, tmp_pa
         deadline = time.monotonic() + 60
         result: list[dict[str, object]] = []
         while time.monotonic() < deadline and not result:
-            result = _query(prom_port, 'demo_requests_total{job="huleedu"}')
+            result = _query(
+                prom_port, 'http_server_request_duration_seconds_count{http_route="/essays"}'
+            )
             time.sleep(0.5)
-        assert [r["metric"]["http_route"] for r in result] == ["/essays/<essay_id>"]  # type: ignore[index]
+        assert [r["value"][1] for r in result] == ["3"]  # type: ignore[index]
         (info,) = _query(prom_port, "target_info")
-        assert info["metric"]["service_name"] == "scraped-service"  # type: ignore[index]
+        assert info["metric"]["service_name"] == "essay-service"  # type: ignore[index]
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from typing import Any
 
 # Upstream marks distro.py "# type: ignore", so mypy sees none of its (public) names.
@@ -18,6 +19,8 @@ from opentelemetry.sdk._configuration import _BaseConfigurator
 
 from huleedu_otel import _configure, _instrumentors, _startup
 from huleedu_otel import _settings as settings_module
+from huleedu_otel._process_role import ProcessRole as _ProcessRole
+from huleedu_otel._process_role import process_role as _process_role
 
 __all__ = ["HuleEduConfigurator", "HuleEduDistro", "report_startup"]
 
@@ -43,7 +46,7 @@ class HuleEduDistro(BaseDistro):  # type: ignore[misc]
 
     def load_instrumentor(self, entry_point: Any, **kwargs: Any) -> None:
         name = entry_point.name
-        if name in _instrumentors.MANAGED_BY_CONFIGURATOR:
+        if name in _instrumentors.MANAGED_BY_CONFIGURATOR or _role() is _ProcessRole.HELPER:
             return
         if not _settings().contrib_allowed(name):
             _log.info(
@@ -62,7 +65,13 @@ class HuleEduConfigurator(_BaseConfigurator):
     """Sets up traces, metrics and logs from the environment, with HuleEdu's defaults."""
 
     def _configure(self, **kwargs: Any) -> None:
-        _configure._configure(_settings(), load_instrumentors=False)  # registers the exit flush
+        role = _role()
+        if role is _ProcessRole.HELPER:
+            return
+        settings = _settings()
+        if role is _ProcessRole.SUPERVISOR:
+            settings = settings.without_prometheus()
+        _configure._configure(settings, load_instrumentors=False)  # registers the exit flush
 
 
 def report_startup() -> None:
@@ -71,6 +80,10 @@ def report_startup() -> None:
     if handle is not None and handle.enabled:
         loaded = [*handle.instrumented, *_loaded]
         _startup.report(_startup.describe(handle.settings, handle.prometheus_port, loaded))
+
+
+def _role() -> _ProcessRole:
+    return _process_role(sys.orig_argv)
 
 
 def _settings() -> settings_module.TelemetrySettings:

@@ -34,7 +34,7 @@ from opentelemetry.metrics import get_meter
 from opentelemetry.trace import get_tracer
 from wrapt import wrap_function_wrapper
 
-from huleedu_otel._buckets import DB_SECONDS
+from huleedu_otel import _db_duration
 from huleedu_otel.redis._contrib import contrib_tracing_check
 from huleedu_otel.redis._telemetry import RedisTelemetry
 from huleedu_otel.redis._wrappers import (
@@ -83,12 +83,7 @@ class RedisInstrumentor(BaseInstrumentor):  # type: ignore[misc]
 def _telemetry(**kwargs: Any) -> RedisTelemetry:
     tracer = get_tracer(_SCOPE, tracer_provider=kwargs.get("tracer_provider"))
     meter = get_meter(_SCOPE, meter_provider=kwargs.get("meter_provider"))
-    duration = meter.create_histogram(
-        "db.client.operation.duration",
-        unit="s",
-        description="Duration of Redis commands, pipelines and transactions",
-        explicit_bucket_boundaries_advisory=list(DB_SECONDS),
-    )
+    duration = _db_duration.create(meter)
     return RedisTelemetry(
         tracer,
         duration,

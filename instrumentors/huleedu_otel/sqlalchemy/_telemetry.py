@@ -25,6 +25,7 @@ from opentelemetry.metrics import (
 )
 from opentelemetry.trace import Tracer, TracerProvider, get_tracer
 
+from huleedu_otel import _db_duration
 from huleedu_otel._buckets import DB_SECONDS
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ def telemetry_for(
 def _create(meter_provider: MeterProvider | None) -> DatabaseInstruments:
     meter = get_meter(_SCOPE, _VERSION, meter_provider, schema_url=_SCHEMA_URL)
     instruments = DatabaseInstruments(
-        operation_duration=_seconds(meter, "db.client.operation.duration", "database operations"),
+        operation_duration=_db_duration.create(meter),
         transaction_duration=_seconds(
             meter, "huleedu.db.transaction.duration", "transactions, from begin to commit/rollback"
         ),
