@@ -49,6 +49,9 @@ def _assert_the_whole_story(output: str) -> None:
     )
     assert re.search(r'circuit_breaker_state\{circuit_breaker_name="grader-api"\} 0.0', metrics)
     assert "messaging_client_consumed_messages_total" in metrics
+    # Redis and SQL points share one family: each keeps its own label values
+    assert re.search(r'db_operation_name="SET",db_system_name="redis"', metrics)
+    assert re.search(r'db_collection_name="essays",[^}]*db_operation_name="INSERT"', metrics)
 
     statuses = re.search(r"HTTP statuses \[([^\]]*)\]", output)
     assert statuses is not None

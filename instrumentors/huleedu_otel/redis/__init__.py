@@ -30,7 +30,6 @@ from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-de
     BaseInstrumentor,
 )
 from opentelemetry.instrumentation.utils import unwrap
-from opentelemetry.metrics import get_meter
 from opentelemetry.trace import get_tracer
 from wrapt import wrap_function_wrapper
 
@@ -82,8 +81,7 @@ class RedisInstrumentor(BaseInstrumentor):  # type: ignore[misc]
 
 def _telemetry(**kwargs: Any) -> RedisTelemetry:
     tracer = get_tracer(_SCOPE, tracer_provider=kwargs.get("tracer_provider"))
-    meter = get_meter(_SCOPE, meter_provider=kwargs.get("meter_provider"))
-    duration = _db_duration.create(meter)
+    duration = _db_duration.create(kwargs.get("meter_provider"))
     return RedisTelemetry(
         tracer,
         duration,

@@ -80,7 +80,7 @@ def telemetry_for(
 def _create(meter_provider: MeterProvider | None) -> DatabaseInstruments:
     meter = get_meter(_SCOPE, _VERSION, meter_provider, schema_url=_SCHEMA_URL)
     instruments = DatabaseInstruments(
-        operation_duration=_db_duration.create(meter),
+        operation_duration=_db_duration.create(meter_provider),
         transaction_duration=_seconds(
             meter, "huleedu.db.transaction.duration", "transactions, from begin to commit/rollback"
         ),
