@@ -37,7 +37,7 @@ install-peers: $(PEERS_STAMP)
 demo: $(STAMP)
 	$(BIN)/huleedu-otel demo $(ARGS)
 
-test: lint typecheck pytest pytest-peers
+test: lint typecheck pytest-peers pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
