@@ -19,6 +19,7 @@ from opentelemetry.semconv.attributes import db_attributes, error_attributes, se
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 from redis.exceptions import ConnectionError, TimeoutError, WatchError
 
+from huleedu_otel import _failures
 from huleedu_otel.redis._commands import Command, connection_attributes
 from huleedu_otel.redis._native_metrics import redis_py_records_duration
 
@@ -152,10 +153,5 @@ def _run_hook(hook: Callable[..., None], *args: Any) -> None:
         _log.warning("A Redis instrumentation hook raised; the command goes on", exc_info=True)
 
 
-_logged: set[str] = set()
-
-
 def _log_once(what: str) -> None:
-    if what not in _logged:
-        _logged.add(what)
-        _log.warning("Telemetry failed while %s; the command goes on", what, exc_info=True)
+    _failures.report_once(_log, what, "the command goes on")

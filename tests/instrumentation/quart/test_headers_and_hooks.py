@@ -105,5 +105,5 @@ async def test_failing_hooks_are_logged_once_and_the_request_succeeds(
 
     assert statuses == [200, 200, 200]
     assert len(otel.spans()) == 3
-    logged = sorted(r.getMessage().split(":")[1].split()[0] for r in caplog.records)
+    logged = sorted(r.getMessage().split(" in ")[1].split(";")[0] for r in caplog.records)
     assert logged == ["server_request_hook", "server_response_hook"]
