@@ -6,8 +6,8 @@ The effect is ``INSERT INTO <effects>(event_id, attempt)``, a table without a un
 doubled effect shows as a second row. ``mode`` picks the guard: ``redis`` (the effect commits on
 its own, then the done marker goes to Redis) or ``transactional`` (the dedupe row commits in the
 effect's transaction). Offsets are committed to the consumer group after each batch; the process
-exits 0 once it has consumed up to ``end_offsets`` (the producer's acknowledged offsets: tansu's
-ListOffsets can lag behind what it already serves).
+exits 0 once it has consumed up to ``end_offsets`` (the producer's acknowledged offsets: tansu
+0.6's ListOffsets "latest" answers short, by about one record batch per partition).
 """
 
 from __future__ import annotations

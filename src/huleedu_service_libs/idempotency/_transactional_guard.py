@@ -28,6 +28,8 @@ SessionFactory = Callable[[], AsyncSession]
 
 @dataclass
 class TransactionalIdempotencyGuard:
+    """Claims and effects in one transaction per call; the session factory is the seam."""
+
     session_factory: SessionFactory
     table: Table
     namespace: str
@@ -52,6 +54,8 @@ class TransactionalIdempotencyGuard:
 
         Duplicates, within the batch or of committed events, are skipped and counted.
         """
+        if not records:
+            return
         event_ids = [_event_id(record) for record in records]
         async with self.session_factory() as session, session.begin():
             claimed = await self._claim(session, list(dict.fromkeys(event_ids)))
