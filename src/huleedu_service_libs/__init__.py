@@ -27,7 +27,12 @@ from huleedu_service_libs.errors import (
     RedisUnavailableError,
 )
 from huleedu_service_libs.events import EventEnvelope
-from huleedu_service_libs.idempotency import idempotent_batch_consumer, idempotent_consumer
+from huleedu_service_libs.idempotency import (
+    idempotent_batch_consumer,
+    idempotent_consumer,
+    transactional_idempotent_batch_consumer,
+    transactional_idempotent_consumer,
+)
 from huleedu_service_libs.kafka_client import KafkaBus
 from huleedu_service_libs.kafka_consumer import process_span
 from huleedu_service_libs.logging_utils import (
@@ -97,5 +102,7 @@ __all__ = [
     "query_performance_tracker",
     "setup_database_monitoring",
     "trace_operation",
+    "transactional_idempotent_batch_consumer",
+    "transactional_idempotent_consumer",
     "use_trace_context",
 ]

@@ -39,7 +39,7 @@ def idempotent_consumer(
     def decorate(
         handler: Callable[P, Awaitable[R]],
     ) -> Callable[P, Coroutine[Any, Any, R | None]]:
-        guard = IdempotencyGuard(claims, namespace or _name_of(handler), ttl_seconds,
+        guard = IdempotencyGuard(claims, namespace or handler_name(handler), ttl_seconds,
                                  lease_seconds, fail_open, consumer_group)  # fmt: skip
 
         @functools.wraps(handler)
@@ -72,7 +72,7 @@ def idempotent_batch_consumer(
     def decorate(
         handler: Callable[[Any], Awaitable[object]],
     ) -> Callable[[Sequence[Any]], Coroutine[Any, Any, None]]:
-        guard = IdempotencyGuard(claims, namespace or _name_of(handler), ttl_seconds,
+        guard = IdempotencyGuard(claims, namespace or handler_name(handler), ttl_seconds,
                                  lease_seconds, fail_open, consumer_group)  # fmt: skip
 
         @functools.wraps(handler)
@@ -94,7 +94,8 @@ def _store(
     return RedisIdempotencyStore(redis_client)
 
 
-def _name_of(handler: Callable[..., object]) -> str:
+def handler_name(handler: Callable[..., object]) -> str:
+    """The default namespace: the handler's qualified name, stable across restarts."""
     module = getattr(handler, "__module__", "")
     return f"{module}.{getattr(handler, '__qualname__', repr(handler))}"
 
