@@ -58,9 +58,9 @@ from huleedu_service_libs.idempotency._transactional_decorators import (
 )
 
 __all__ = [
+    "ClaimState",
     "DEFAULT_IDEMPOTENCY_TABLE_NAME",
     "DEFAULT_LEASE_SECONDS",
-    "ClaimState",
     "RedisIdempotencyStore",
     "create_idempotency_table",
     "idempotency_table",
