@@ -27,14 +27,30 @@ from tests.conftest import BIN_DIR, clean_env, free_port
 from tests.reliability._load import LoadResult, drive
 
 SCRIPT = Path(__file__).with_name("_outage_service.py")
-REQUESTS_PER_PHASE = 600
-FLAPS = 3
 #: The outage bound from the issue, with an absolute floor so a sub-millisecond healthy median
 #: on a shared two-core machine does not turn scheduler noise into a failure.
 LATENCY_RATIO = 1.5
 LATENCY_FLOOR_SECONDS = 0.005
 RSS_GROWTH_LIMIT_KB = 40_000
 SHUTDOWN_TIMEOUT_SECONDS = 1.5
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How hard and how long: the bounded default run, or the soak (``--run-slow``)."""
+
+    requests_per_phase: int
+    flaps: int
+    #: small in the bounded run so the capped queues overflow within seconds
+    queue_size: int
+    export_timeout_seconds: int
+
+
+BOUNDED = Plan(requests_per_phase=600, flaps=3, queue_size=256, export_timeout_seconds=1)
+#: The SDK's default queue (2048) and export timeout (10 s), ten times the requests.
+SOAK = Plan(requests_per_phase=6000, flaps=5, queue_size=2048, export_timeout_seconds=10)
+PHASE_BASE = 100_000  # request numbers of phase k start at k * PHASE_BASE
+PROBE_REQUESTS = 20
 
 
 class Backend:
@@ -86,19 +102,19 @@ class Service:
 
 
 @contextmanager
-def running_service(backend: Backend, log: Path) -> Iterator[Service]:
+def running_service(backend: Backend, plan: Plan, log: Path) -> Iterator[Service]:
     port, metrics_port = free_port(), free_port()
     env = clean_env(
         OTEL_EXPORTER_OTLP_ENDPOINT=backend.endpoint,
-        OTEL_EXPORTER_OTLP_TIMEOUT="1",
+        OTEL_EXPORTER_OTLP_TIMEOUT=str(plan.export_timeout_seconds),
         OTEL_EXPORTER_PROMETHEUS_HOST="127.0.0.1",
         OTEL_EXPORTER_PROMETHEUS_PORT=str(metrics_port),
         OTEL_METRIC_EXPORT_INTERVAL="500",
         OTEL_BSP_SCHEDULE_DELAY="100",
-        OTEL_BSP_MAX_QUEUE_SIZE="256",
+        OTEL_BSP_MAX_QUEUE_SIZE=str(plan.queue_size),
         OTEL_BSP_MAX_EXPORT_BATCH_SIZE="64",
         OTEL_BLRP_SCHEDULE_DELAY="100",
-        OTEL_BLRP_MAX_QUEUE_SIZE="256",
+        OTEL_BLRP_MAX_QUEUE_SIZE=str(plan.queue_size),
         OTEL_BLRP_MAX_EXPORT_BATCH_SIZE="64",
     )
     with log.open("wb") as output:
@@ -159,58 +175,74 @@ def _merge(parts: list[LoadResult]) -> LoadResult:
     return merged
 
 
-def _flapping(backend: Backend, service: Service) -> LoadResult:
-    """The receiver comes and goes ``FLAPS`` times while requests keep coming."""
-    per_half = REQUESTS_PER_PHASE // (2 * FLAPS)
+def _flapping(backend: Backend, service: Service, plan: Plan) -> LoadResult:
+    """The receiver comes and goes ``plan.flaps`` times while requests keep coming."""
+    per_half = plan.requests_per_phase // (2 * plan.flaps)
     parts = []
-    for half in range(2 * FLAPS):
+    for half in range(2 * plan.flaps):
         if half % 2 == 0:
             backend.up()
         else:
             backend.down()
-        parts.append(service.load(per_half, first=300_000 + half * per_half))
+        parts.append(service.load(per_half, first=3 * PHASE_BASE + half * per_half))
     backend.down()
     return _merge(parts)
 
 
-def _back(backend: Backend, service: Service) -> tuple[LoadResult, float | None]:
-    """Load with the receiver back; how long until this phase's spans arrive."""
+def _back(backend: Backend, service: Service, plan: Plan) -> tuple[LoadResult, float | None]:
+    """The receiver returns: how long until a first small batch of requests' spans arrive,
+    then the phase's load."""
     receiver = backend.up()
     started = time.monotonic()
-    back = service.load(REQUESTS_PER_PHASE, first=400_000)
-    resumed = receiver.wait_for(lambda r: max(_work_numbers(r), default=0) >= 400_000, 30)
-    return back, (time.monotonic() - started if resumed else None)
+    probe = service.load(PROBE_REQUESTS, first=4 * PHASE_BASE)
+    resumed = receiver.wait_for(lambda r: max(_work_numbers(r), default=0) >= 4 * PHASE_BASE, 30)
+    resumed_after = time.monotonic() - started if resumed else None
+    rest = service.load(plan.requests_per_phase - PROBE_REQUESTS, first=4 * PHASE_BASE + 100)
+    return _merge([probe, rest]), resumed_after
 
 
-def _scenario(backend: Backend, service: Service) -> OutageRun:
+def _absent(service: Service, plan: Plan) -> tuple[LoadResult, tuple[int, int]]:
+    """Two rounds of load with nothing listening; RSS before and after them."""
+    rss_before = service.rss_kb()
+    count = plan.requests_per_phase
+    rounds = [service.load(count, first=2 * PHASE_BASE + i * count) for i in (0, 1)]
+    return _merge(rounds), (rss_before, service.rss_kb())
+
+
+def _scenario(backend: Backend, service: Service, plan: Plan) -> OutageRun:
     receiver = backend.up()
     service.load(100, first=0)  # warm-up: imports, connections, first exports
-    healthy = service.load(REQUESTS_PER_PHASE, first=100_000)
+    healthy = service.load(plan.requests_per_phase, first=PHASE_BASE)
     assert receiver.wait_for(lambda r: len(_work_numbers(r)) > 0)
     backend.down()
-    rss_before = service.rss_kb()
-    absent = _merge([service.load(REQUESTS_PER_PHASE, first=200_000 + i * 1000) for i in (0, 1)])
-    rss_after = service.rss_kb()
-    flapping = _flapping(backend, service)
-    back, resumed_after = _back(backend, service)
+    absent, rss_kb = _absent(service, plan)
+    flapping = _flapping(backend, service, plan)
+    back, resumed_after = _back(backend, service, plan)
     metrics_text = service.metrics_text()
     backend.down()
     return OutageRun(
         phases={"healthy": healthy, "absent": absent, "flapping": flapping, "back": back},
-        rss_kb=(rss_before, rss_after),
+        rss_kb=rss_kb,
         metrics_text=metrics_text,
         resumed_after=resumed_after,
         shutdown_seconds=service.shutdown_telemetry(),
     )
 
 
-@pytest.fixture(scope="module")
-def outage(tmp_path_factory: pytest.TempPathFactory) -> OutageRun:
+@pytest.fixture(
+    scope="module",
+    params=[
+        pytest.param(BOUNDED, id="bounded"),
+        pytest.param(SOAK, id="soak", marks=pytest.mark.slow),
+    ],
+)
+def outage(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> OutageRun:
+    plan: Plan = request.param
     backend = Backend()
     log = tmp_path_factory.mktemp("outage") / "service.log"
     try:
-        with running_service(backend, log) as service:
-            run = _scenario(backend, service)
+        with running_service(backend, plan, log) as service:
+            run = _scenario(backend, service, plan)
     finally:
         backend.down()
     print(json.dumps(run.figures(), indent=2))

@@ -33,6 +33,7 @@ from tests.reliability._order_service import OrderDependencies, create_order_app
 pytestmark = pytest.mark.kafka
 
 REQUESTS = 1_000
+SOAK_REQUESTS = 5_000
 WARM_UP = 1_000_000
 TRIPPING_WAVE = 100
 LAG_INTERVAL_SECONDS = 0.005
@@ -132,8 +133,8 @@ async def _drop(engine: Any, table: str) -> None:
         await connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
 
 
-async def _load(deps: OrderDependencies, instrumented: bool) -> LoadRun:
-    """Warm up, then fire ``REQUESTS`` concurrent requests while sampling the loop lag."""
+async def _load(deps: OrderDependencies, instrumented: bool, count: int) -> LoadRun:
+    """Warm up, then fire ``count`` concurrent requests while sampling the loop lag."""
     app = create_order_app(deps)
     if instrumented:
         QuartInstrumentor.instrument_app(app)
@@ -144,7 +145,7 @@ async def _load(deps: OrderDependencies, instrumented: bool) -> LoadRun:
     responses = await asyncio.gather(
         *(
             client.post(f"/orders/{i}", headers={"X-Correlation-ID": f"req-{i}"})
-            for i in range(REQUESTS)
+            for i in range(count)
         )
     )
     sampler.stop()
@@ -155,17 +156,21 @@ async def _load(deps: OrderDependencies, instrumented: bool) -> LoadRun:
     )
 
 
-async def _run(
-    postgres_url: str, redis_url: str, kafka_bootstrap: str, instrumented: bool
-) -> LoadRun:
+async def _run(servers: tuple[str, str, str], instrumented: bool, count: int = REQUESTS) -> LoadRun:
+    """One load run on fresh dependencies; ``servers`` are the PostgreSQL, Redis, Kafka URLs."""
     async with AsyncExitStack() as stack:
-        deps = await _dependencies(stack, postgres_url, redis_url, kafka_bootstrap, instrumented)
-        return await _load(deps, instrumented)
+        deps = await _dependencies(stack, *servers, traced=instrumented)
+        return await _load(deps, instrumented, count)
 
 
-async def _instrumented_run(postgres_url: str, redis_url: str, kafka_bootstrap: str) -> LoadRun:
+async def _instrumented_run(servers: tuple[str, str, str], count: int = REQUESTS) -> LoadRun:
     with our_instrumentors():
-        return await _run(postgres_url, redis_url, kafka_bootstrap, instrumented=True)
+        return await _run(servers, instrumented=True, count=count)
+
+
+@pytest.fixture
+def servers(postgres_url: str, redis_url: str, kafka_bootstrap: str) -> tuple[str, str, str]:
+    return postgres_url, redis_url, kafka_bootstrap
 
 
 def _traces(spans: list[ReadableSpan]) -> dict[int, list[ReadableSpan]]:
@@ -202,24 +207,40 @@ def _parentage_holds(trace_spans: list[ReadableSpan]) -> bool:
     )
 
 
-async def test_every_request_keeps_its_own_context_under_1000_concurrent_requests(
-    otel: TelemetryCapture, postgres_url: str, redis_url: str, kafka_bootstrap: str
+def _assert_each_request_kept_its_context(
+    run: LoadRun, spans: list[ReadableSpan], count: int
 ) -> None:
-    """No leaks: each request's event carries its correlation id, and its trace holds exactly
-    its own DB, Redis, Kafka and breaker spans, parented under its server span."""
-    run = await _instrumented_run(postgres_url, redis_url, kafka_bootstrap)
-
-    assert Counter({200: REQUESTS}) == Counter(run.statuses)
-    assert [f"req-{i}" for i in range(REQUESTS)] == run.correlation_ids
-    by_request = _request_traces(otel.spans())
-    requests = [f"req-{i}" for i in range(REQUESTS)]
+    assert Counter({200: count}) == Counter(run.statuses)
+    assert [f"req-{i}" for i in range(count)] == run.correlation_ids
+    by_request = _request_traces(spans)
+    requests = [f"req-{i}" for i in range(count)]
     assert set(requests) <= set(by_request)
     wrong_shape = [
         r for r in requests if Counter(map(_kind_of, by_request[r])) != EXPECTED_REQUEST_SPANS
     ]
     assert wrong_shape == []
     assert [r for r in requests if not _parentage_holds(by_request[r])] == []
-    assert all(_sent_key(by_request[f"req-{i}"]) == f"order-{i}" for i in range(REQUESTS))
+    assert all(_sent_key(by_request[f"req-{i}"]) == f"order-{i}" for i in range(count))
+
+
+async def test_every_request_keeps_its_own_context_under_1000_concurrent_requests(
+    otel: TelemetryCapture, servers: tuple[str, str, str]
+) -> None:
+    """No leaks: each request's event carries its correlation id, and its trace holds exactly
+    its own DB, Redis, Kafka and breaker spans, parented under its server span."""
+    run = await _instrumented_run(servers)
+    _assert_each_request_kept_its_context(run, otel.spans(), REQUESTS)
+
+
+@pytest.mark.slow
+async def test_5000_concurrent_requests_keep_their_context_and_the_loop_responsive(
+    otel: TelemetryCapture, servers: tuple[str, str, str]
+) -> None:
+    """The soak: five times the load, the same guarantees and the same lag bound."""
+    run = await _instrumented_run(servers, count=SOAK_REQUESTS)
+    print(json.dumps({"soak_instrumented": run.lag_figures()}, indent=2))
+    _assert_each_request_kept_its_context(run, otel.spans(), SOAK_REQUESTS)
+    assert run.lag_figures()["p99_ms"] < LAG_P99_BOUND_SECONDS * 1000
 
 
 def _sent_key(trace_spans: list[ReadableSpan]) -> str:
@@ -234,13 +255,13 @@ def _events(span: ReadableSpan, name: str) -> list[dict[str, Any]]:
 
 
 async def test_breaker_events_land_on_the_request_whose_call_caused_them(
-    otel: TelemetryCapture, postgres_url: str, redis_url: str, kafka_bootstrap: str
+    otel: TelemetryCapture, servers: tuple[str, str, str]
 ) -> None:
     """Calls through one breaker, 100 concurrent that trip it, then 900 concurrent: the blocked
     mark is on exactly the requests answered 503, the one closed -> open event on a request
     whose call failed."""
     async with AsyncExitStack() as stack:
-        deps = await _dependencies(stack, postgres_url, redis_url, kafka_bootstrap, traced=True)
+        deps = await _dependencies(stack, *servers, traced=True)
         app = create_order_app(deps)
         QuartInstrumentor.instrument_app(app)
         client = app.test_client()
@@ -249,11 +270,11 @@ async def test_breaker_events_land_on_the_request_whose_call_caused_them(
             responses += await asyncio.gather(*(client.post(f"/checks/{i}") for i in wave))
 
     status = {f"/checks/{i}": r.status_code for i, r in enumerate(responses)}
-    servers = {str((s.attributes or {})["url.path"]): s for s in otel.spans() if s.parent is None}
-    blocked = {path for path, s in servers.items() if _events(s, "circuit_breaker.blocked")}
+    roots = {str((s.attributes or {})["url.path"]): s for s in otel.spans() if s.parent is None}
+    blocked = {path for path, s in roots.items() if _events(s, "circuit_breaker.blocked")}
     opened = [
         (path, event)
-        for path, s in servers.items()
+        for path, s in roots.items()
         for event in _events(s, "circuit_breaker.state_change")
     ]
     assert {p for p, code in status.items() if code == 503} == blocked != set()
@@ -262,12 +283,12 @@ async def test_breaker_events_land_on_the_request_whose_call_caused_them(
 
 
 async def test_telemetry_does_not_block_the_event_loop_under_1000_concurrent_requests(
-    otel: TelemetryCapture, postgres_url: str, redis_url: str, kafka_bootstrap: str
+    otel: TelemetryCapture, servers: tuple[str, str, str]
 ) -> None:
     """The same load with and without our instrumentors: the loop's p99 lag stays far from
     a blocked loop's seconds in both; the figures are printed for the report (``-s``)."""
-    bare = await _run(postgres_url, redis_url, kafka_bootstrap, instrumented=False)
-    instrumented = await _instrumented_run(postgres_url, redis_url, kafka_bootstrap)
+    bare = await _run(servers, instrumented=False)
+    instrumented = await _instrumented_run(servers)
     figures = {"bare": bare.lag_figures(), "instrumented": instrumented.lag_figures()}
     print(json.dumps(figures, indent=2))
 
