@@ -27,10 +27,12 @@ from tests.conftest import BIN_DIR, clean_env, free_port
 from tests.reliability._load import LoadResult, drive
 
 SCRIPT = Path(__file__).with_name("_outage_service.py")
-#: The outage bound from the issue, with an absolute floor so a sub-millisecond healthy median
-#: on a shared two-core machine does not turn scheduler noise into a failure.
+#: The outage bound from the issue, with an absolute floor: on a shared two-core machine a
+#: phase's median of a few ms moves by several ms with the neighbours' load (seen: 5 -> 10 ms
+#: with the receiver up). What the bound must catch is export on the request path, which
+#: costs the export timeout (1 s here) per request, far above the floor.
 LATENCY_RATIO = 1.5
-LATENCY_FLOOR_SECONDS = 0.005
+LATENCY_FLOOR_SECONDS = 0.010
 RSS_GROWTH_LIMIT_KB = 40_000
 SHUTDOWN_TIMEOUT_SECONDS = 1.5
 
