@@ -1,24 +1,28 @@
-"""Exporters by name; each OTLP exporter reads its own ``OTEL_EXPORTER_OTLP_*`` variables."""
+"""Exporters by name; each OTLP exporter reads its own ``OTEL_EXPORTER_OTLP_*`` variables.
+
+Span and log exporters get the meter provider their own export counters report to.
+"""
 
 from __future__ import annotations
 
+from opentelemetry.metrics import MeterProvider
 from opentelemetry.sdk._logs.export import ConsoleLogRecordExporter, LogRecordExporter
 from opentelemetry.sdk.metrics.export import ConsoleMetricExporter, MetricExporter
 from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SpanExporter
 
 
-def span_exporter(name: str, protocol: str) -> SpanExporter:
+def span_exporter(name: str, protocol: str, meter_provider: MeterProvider) -> SpanExporter:
     if name == "console":
         return ConsoleSpanExporter()
     if protocol == "grpc":
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 
-        return OTLPSpanExporter()
+        return OTLPSpanExporter(meter_provider=meter_provider)
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
         OTLPSpanExporter as HttpSpanExporter,
     )
 
-    return HttpSpanExporter()
+    return HttpSpanExporter(meter_provider=meter_provider)
 
 
 def metric_exporter(name: str, protocol: str) -> MetricExporter:
@@ -35,15 +39,15 @@ def metric_exporter(name: str, protocol: str) -> MetricExporter:
     return HttpMetricExporter()
 
 
-def log_exporter(name: str, protocol: str) -> LogRecordExporter:
+def log_exporter(name: str, protocol: str, meter_provider: MeterProvider) -> LogRecordExporter:
     if name == "console":
         return ConsoleLogRecordExporter()
     if protocol == "grpc":
         from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter
 
-        return OTLPLogExporter()
+        return OTLPLogExporter(meter_provider=meter_provider)
     from opentelemetry.exporter.otlp.proto.http._log_exporter import (
         OTLPLogExporter as HttpLogExporter,
     )
 
-    return HttpLogExporter()
+    return HttpLogExporter(meter_provider=meter_provider)

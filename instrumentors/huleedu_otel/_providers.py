@@ -26,6 +26,7 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 
 from huleedu_otel import _exporters
 from huleedu_otel._buckets import seconds_histogram_views
+from huleedu_otel._loss_counting import counting_losses
 from huleedu_otel._prometheus import PrometheusEndpoint, start_prometheus_endpoint
 from huleedu_otel._resource import build_resource
 from huleedu_otel._runtime import EventLoopLagMonitor, start_process_metrics
@@ -58,10 +59,10 @@ def install(settings: TelemetrySettings) -> Telemetry:
     set_global_textmap(
         CompositePropagator([TraceContextTextMapPropagator(), W3CBaggagePropagator()])
     )
-    tracer_provider = _tracer_provider(settings, resource)
     prometheus = _prometheus(settings)
     meter_provider = _meter_provider(settings, resource, prometheus)
-    logger_provider = _logger_provider(settings, resource)
+    tracer_provider = _tracer_provider(settings, resource, meter_provider)
+    logger_provider = _logger_provider(settings, resource, meter_provider)
     trace.set_tracer_provider(tracer_provider)
     metrics.set_meter_provider(meter_provider)
     set_logger_provider(logger_provider)
@@ -80,13 +81,16 @@ def install(settings: TelemetrySettings) -> Telemetry:
     )
 
 
-def _tracer_provider(settings: TelemetrySettings, resource: Resource) -> TracerProvider:
+def _tracer_provider(
+    settings: TelemetrySettings, resource: Resource, meter_provider: MeterProvider
+) -> TracerProvider:
     # The sampler comes from OTEL_TRACES_SAMPLER; the SDK's default is parentbased_always_on.
     provider = TracerProvider(resource=resource, shutdown_on_exit=False)
     for name in settings.traces_exporters:
-        provider.add_span_processor(
-            BatchSpanProcessor(_exporters.span_exporter(name, settings.otlp_protocol))
-        )
+        with counting_losses():
+            exporter = _exporters.span_exporter(name, settings.otlp_protocol, meter_provider)
+            processor = BatchSpanProcessor(exporter, meter_provider=meter_provider)
+        provider.add_span_processor(processor)
     return provider
 
 
@@ -114,10 +118,13 @@ def _meter_provider(
     )
 
 
-def _logger_provider(settings: TelemetrySettings, resource: Resource) -> LoggerProvider:
+def _logger_provider(
+    settings: TelemetrySettings, resource: Resource, meter_provider: MeterProvider
+) -> LoggerProvider:
     provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
     for name in settings.logs_exporters:
-        provider.add_log_record_processor(
-            BatchLogRecordProcessor(_exporters.log_exporter(name, settings.otlp_protocol))
-        )
+        with counting_losses():
+            exporter = _exporters.log_exporter(name, settings.otlp_protocol, meter_provider)
+            processor = BatchLogRecordProcessor(exporter, meter_provider=meter_provider)
+        provider.add_log_record_processor(processor)
     return provider
