@@ -106,13 +106,20 @@ def _span_attributes(
     return attributes
 
 
+#: Longer keys are not recorded: a key is chosen by the producer, and an attribute must stay small.
+MAX_KEY_LENGTH = 256
+
+
 def decoded_key(key: Any) -> str | None:
+    """The record key as text for ``messaging.kafka.message.key``; ``None`` if not UTF-8 or long."""
     if isinstance(key, bytes):
+        if len(key) > MAX_KEY_LENGTH * 4:
+            return None
         try:
-            return key.decode("utf-8")
+            key = key.decode("utf-8")
         except UnicodeDecodeError:
             return None
-    return key if isinstance(key, str) else None
+    return key if isinstance(key, str) and len(key) <= MAX_KEY_LENGTH else None
 
 
 def _links_to(producer: context.Context) -> list[Link]:
