@@ -26,7 +26,9 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 
 from huleedu_otel import _exporters
 from huleedu_otel._buckets import seconds_histogram_views
+from huleedu_otel._cardinality import cardinality_limits
 from huleedu_otel._prometheus import PrometheusEndpoint, start_prometheus_endpoint
+from huleedu_otel._propagation_logs import quiet_propagation_warnings
 from huleedu_otel._resource import build_resource
 from huleedu_otel._runtime import EventLoopLagMonitor, start_process_metrics
 from huleedu_otel._settings import TelemetrySettings
@@ -58,6 +60,7 @@ def install(settings: TelemetrySettings) -> Telemetry:
     set_global_textmap(
         CompositePropagator([TraceContextTextMapPropagator(), W3CBaggagePropagator()])
     )
+    quiet_propagation_warnings()
     tracer_provider = _tracer_provider(settings, resource)
     prometheus = _prometheus(settings)
     meter_provider = _meter_provider(settings, resource, prometheus)
@@ -93,14 +96,19 @@ def _tracer_provider(settings: TelemetrySettings, resource: Resource) -> TracerP
 def _prometheus(settings: TelemetrySettings) -> PrometheusEndpoint | None:
     if "prometheus" not in settings.metrics_exporters:
         return None
-    return start_prometheus_endpoint(settings.prometheus_host, settings.prometheus_port)
+    return start_prometheus_endpoint(
+        settings.prometheus_host, settings.prometheus_port, settings.metric_cardinality_limit
+    )
 
 
 def _meter_provider(
     settings: TelemetrySettings, resource: Resource, prometheus: PrometheusEndpoint | None
 ) -> MeterProvider:
+    limits = cardinality_limits(settings.metric_cardinality_limit)
     readers: list[MetricReader] = [
-        PeriodicExportingMetricReader(_exporters.metric_exporter(name, settings.otlp_protocol))
+        PeriodicExportingMetricReader(
+            _exporters.metric_exporter(name, settings.otlp_protocol), **limits
+        )
         for name in settings.metrics_exporters
         if name != "prometheus"
     ]
