@@ -134,6 +134,8 @@ async def test_no_planted_secret_leaves_the_process(
     } <= span_names
     assert b'"overall_status": "healthy"' in run.stdout
     assert b'"overall_status": "unhealthy"' in run.stdout
+    assert b'"message": "Could not start kafka"' in run.stdout  # SASL against a broker without it
+    assert b"refused the client's credentials" in run.stdout  # the wrong Redis password
     assert b"http_server_request_duration_seconds" in run.stdout
     leaks = [
         *_leaks("OTLP", wire),
