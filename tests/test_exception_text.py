@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy
 from sqlalchemy import text
 
+from huleedu_otel.testing import TelemetryCapture
 from huleedu_service_libs._exception_text import (
     WITHHELD,
     exception_attributes,
@@ -12,6 +14,7 @@ from huleedu_service_libs._exception_text import (
     safe_stacktrace,
 )
 from huleedu_service_libs._log_processors import render_exception
+from huleedu_service_libs.resilience import CircuitBreaker
 
 PLANTED = "planted-" + "literal"  # built, so no source line in a traceback shows it
 
@@ -74,3 +77,20 @@ def test_render_exception_uses_the_safe_stacktrace() -> None:
     assert "exc_info" not in rendered
     assert WITHHELD in str(rendered["exception"])
     assert PLANTED not in str(rendered["exception"])
+
+
+async def test_a_breaker_span_records_a_database_error_without_its_text(
+    otel: TelemetryCapture,
+) -> None:
+    """A database error passing a traced breaker marks its span failed, with the type only."""
+    breaker = CircuitBreaker(name="db", tracer=otel.tracer_provider.get_tracer("test"))
+    error = _database_error()
+
+    async def query() -> None:
+        raise error
+
+    with pytest.raises(sqlalchemy.exc.DBAPIError):
+        await breaker.call(query)
+    span = otel.span("circuit_breaker db")
+    assert span.status.description == "OperationalError"
+    assert PLANTED not in repr([dict(event.attributes or {}) for event in span.events])
