@@ -13,7 +13,9 @@ from typing import Any
 from opentelemetry.exporter.prometheus import PrometheusMetricReader
 from prometheus_client import CollectorRegistry, start_http_server
 
+from huleedu_otel._cardinality import cardinality_limits
 from huleedu_otel._notice import notice
+from huleedu_otel._settings import DEFAULT_CARDINALITY_LIMIT
 
 _log = logging.getLogger(__name__)
 
@@ -32,7 +34,9 @@ class PrometheusEndpoint:
         self._server.server_close()
 
 
-def start_prometheus_endpoint(host: str, port: int) -> PrometheusEndpoint | None:
+def start_prometheus_endpoint(
+    host: str, port: int, cardinality_limit: int = DEFAULT_CARDINALITY_LIMIT
+) -> PrometheusEndpoint | None:
     """Serve ``/metrics``; a port already taken warns once and returns ``None``.
 
     A second process (a hypercorn worker, a test run beside a dev server) on the same port must
@@ -52,5 +56,5 @@ def start_prometheus_endpoint(host: str, port: int) -> PrometheusEndpoint | None
             exc.strerror or exc,
         )
         return None
-    reader = PrometheusMetricReader(registry=registry)
+    reader = PrometheusMetricReader(registry=registry, **cardinality_limits(cardinality_limit))
     return PrometheusEndpoint(reader=reader, host=host, port=server.server_port, _server=server)

@@ -26,8 +26,10 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 
 from huleedu_otel import _exporters
 from huleedu_otel._buckets import seconds_histogram_views
+from huleedu_otel._cardinality import cardinality_limits
 from huleedu_otel._loss_counting import counting_losses
 from huleedu_otel._prometheus import PrometheusEndpoint, start_prometheus_endpoint
+from huleedu_otel._propagation_logs import quiet_propagation_warnings
 from huleedu_otel._resource import build_resource
 from huleedu_otel._runtime import EventLoopLagMonitor, start_process_metrics
 from huleedu_otel._settings import TelemetrySettings
@@ -59,6 +61,7 @@ def install(settings: TelemetrySettings) -> Telemetry:
     set_global_textmap(
         CompositePropagator([TraceContextTextMapPropagator(), W3CBaggagePropagator()])
     )
+    quiet_propagation_warnings()
     prometheus = _prometheus(settings)
     meter_provider = _meter_provider(settings, resource, prometheus)
     tracer_provider = _tracer_provider(settings, resource, meter_provider)
@@ -97,14 +100,19 @@ def _tracer_provider(
 def _prometheus(settings: TelemetrySettings) -> PrometheusEndpoint | None:
     if "prometheus" not in settings.metrics_exporters:
         return None
-    return start_prometheus_endpoint(settings.prometheus_host, settings.prometheus_port)
+    return start_prometheus_endpoint(
+        settings.prometheus_host, settings.prometheus_port, settings.metric_cardinality_limit
+    )
 
 
 def _meter_provider(
     settings: TelemetrySettings, resource: Resource, prometheus: PrometheusEndpoint | None
 ) -> MeterProvider:
+    limits = cardinality_limits(settings.metric_cardinality_limit)
     readers: list[MetricReader] = [
-        PeriodicExportingMetricReader(_exporters.metric_exporter(name, settings.otlp_protocol))
+        PeriodicExportingMetricReader(
+            _exporters.metric_exporter(name, settings.otlp_protocol), **limits
+        )
         for name in settings.metrics_exporters
         if name != "prometheus"
     ]

@@ -23,6 +23,9 @@ UNKNOWN_SERVICE = "unknown_service"
 OVERLAPPING_CONTRIB = frozenset({"asgi", "aiokafka", "redis", "sqlalchemy", "structlog", "asyncpg"})
 #: Opt back in to overlapping contrib instrumentors: a comma list of entry-point names, or ``all``.
 CONTRIB_OPT_IN_VAR = "HULEEDU_OTEL_CONTRIB_OPT_IN"
+#: Most attribute sets one metric keeps per reader; the rest fold into the overflow point.
+CARDINALITY_LIMIT_VAR = "HULEEDU_OTEL_METRIC_CARDINALITY_LIMIT"
+DEFAULT_CARDINALITY_LIMIT = 2000
 
 
 class ConfigurationError(ValueError):
@@ -44,6 +47,7 @@ class TelemetrySettings:
     prometheus_host: str = DEFAULT_PROMETHEUS_HOST
     prometheus_port: int = DEFAULT_PROMETHEUS_PORT
     contrib_opt_in: frozenset[str] = field(default_factory=frozenset)
+    metric_cardinality_limit: int = DEFAULT_CARDINALITY_LIMIT
     sdk_disabled: bool = False
 
     @classmethod
@@ -72,6 +76,7 @@ class TelemetrySettings:
             prometheus_host=env.get("OTEL_EXPORTER_PROMETHEUS_HOST") or DEFAULT_PROMETHEUS_HOST,
             prometheus_port=_port(env.get("OTEL_EXPORTER_PROMETHEUS_PORT")),
             contrib_opt_in=_opt_in(env.get(CONTRIB_OPT_IN_VAR, "")),
+            metric_cardinality_limit=_cardinality_limit(env.get(CARDINALITY_LIMIT_VAR)),
             sdk_disabled=env.get("OTEL_SDK_DISABLED", "").strip().lower() == "true",
         )
 
@@ -124,6 +129,18 @@ def _port(raw: str | None) -> int:
     if not 0 <= port <= 65535:
         raise ConfigurationError(f"OTEL_EXPORTER_PROMETHEUS_PORT={port} is out of range")
     return port
+
+
+def _cardinality_limit(raw: str | None) -> int:
+    if not raw or not raw.strip():
+        return DEFAULT_CARDINALITY_LIMIT
+    try:
+        limit = int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{CARDINALITY_LIMIT_VAR}={raw!r} is not a number") from None
+    if limit < 1:
+        raise ConfigurationError(f"{CARDINALITY_LIMIT_VAR}={limit} must be at least 1")
+    return limit
 
 
 def _opt_in(raw: str) -> frozenset[str]:

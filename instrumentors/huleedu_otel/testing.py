@@ -43,6 +43,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from huleedu_otel._buckets import seconds_histogram_views
+from huleedu_otel._propagation_logs import quiet_propagation_warnings
 
 __all__ = ["MetricPoint", "MetricsCapture", "TelemetryCapture"]
 
@@ -153,6 +154,7 @@ class TelemetryCapture:
         set_global_textmap(
             CompositePropagator([TraceContextTextMapPropagator(), W3CBaggagePropagator()])
         )
+        quiet_propagation_warnings()  # as configure() does
         trace.set_tracer_provider(self.tracer_provider)
         metrics.set_meter_provider(self.meter_provider)
         if not isinstance(get_logger_provider(), LoggerProvider):

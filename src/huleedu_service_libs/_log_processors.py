@@ -7,11 +7,13 @@ test calls it directly: ``add_trace_context(None, "info", {"event": "x"})``.
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 from opentelemetry import trace
 from structlog.typing import EventDict, WrappedLogger
 
+from huleedu_service_libs._exception_text import safe_stacktrace
 from huleedu_service_libs._redaction import redact_mapping
 
 __all__ = [
@@ -22,6 +24,7 @@ __all__ = [
     "lead_with_seed_keys",
     "redact_secrets",
     "rename_logger_key",
+    "render_exception",
     "uppercase_level",
 ]
 
@@ -38,6 +41,24 @@ def add_trace_context(_: WrappedLogger, __: str, event_dict: EventDict) -> Event
         event_dict["trace_id"] = format(context.trace_id, "032x")
         event_dict["span_id"] = format(context.span_id, "016x")
     return event_dict
+
+
+def render_exception(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
+    """``exc_info`` rendered as ``exception``, as structlog's ``format_exc_info`` does, but
+    with database errors' messages withheld (they quote statements and values)."""
+    exc_info = event_dict.pop("exc_info", None)
+    error = _exception_of(exc_info)
+    if error is not None:
+        event_dict["exception"] = safe_stacktrace(error)
+    return event_dict
+
+
+def _exception_of(exc_info: Any) -> BaseException | None:
+    if isinstance(exc_info, BaseException):
+        return exc_info
+    if isinstance(exc_info, tuple):
+        return exc_info[1] if len(exc_info) > 1 else None
+    return sys.exc_info()[1] if exc_info else None
 
 
 def redact_secrets(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:

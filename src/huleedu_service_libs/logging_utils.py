@@ -91,7 +91,7 @@ def _enrichment(service: _steps.ServiceContext) -> list[Processor]:
         service,
         add_trace_context,
         structlog.processors.StackInfoRenderer(),
-        structlog.processors.format_exc_info,
+        _steps.render_exception,
         redact_secrets,
     ]
 

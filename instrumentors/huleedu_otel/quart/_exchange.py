@@ -30,10 +30,12 @@ from huleedu_otel.quart._active import InFlight
 from huleedu_otel.quart._guard import report_failure
 from huleedu_otel.quart._headers import captured_headers
 from huleedu_otel.quart._hooks import Hooks, Message, Scope
+from huleedu_otel.quart._limits import MAX_METHOD, MAX_PATH, MAX_QUERY, MAX_USER_AGENT, clipped
 from huleedu_otel.quart._propagation import parent_context
 from huleedu_otel.quart._query import redact_query
 from huleedu_otel.quart._settings import QuartSettings
 from huleedu_otel.quart._telemetry import OTHER_METHOD, ServerTelemetry, normalise_method
+from huleedu_service_libs._exception_text import exception_attributes
 from huleedu_service_libs.correlation import (
     bind_correlation_id,
     new_correlation_id,
@@ -49,6 +51,11 @@ EXCHANGE_KEY = "huleedu_otel.quart.exchange"
 CORRELATION_HEADER = b"x-correlation-id"
 #: An incoming id is reused only when it is short and harmless in logs and headers.
 _VALID_CORRELATION_ID = re.compile(rb"[A-Za-z0-9._:\-]{1,128}")
+
+
+def _bounded_query(query: bytes) -> str:
+    """Cut before redacting (bounded work) and after (``REDACTED`` may be longer than a value)."""
+    return clipped(redact_query(clipped(query.decode("latin-1"), MAX_QUERY)), MAX_QUERY)
 
 
 def _correlation_id(headers: dict[bytes, bytes]) -> str:
@@ -126,21 +133,21 @@ class Exchange:
     def _start_attributes(self, scope: Scope, headers: dict[bytes, bytes]) -> dict[str, Any]:
         attributes: dict[str, Any] = {
             HTTP_REQUEST_METHOD: self.method,
-            URL_PATH: scope["path"],
+            URL_PATH: clipped(scope["path"], MAX_PATH),
             URL_SCHEME: self.scheme,
             "huleedu.correlation_id": self.correlation_id,
         }
         if self.method == OTHER_METHOD:
-            attributes[HTTP_REQUEST_METHOD_ORIGINAL] = scope.get("method")
+            attributes[HTTP_REQUEST_METHOD_ORIGINAL] = clipped(str(scope.get("method")), MAX_METHOD)
         client = scope.get("client")
         if client:
             attributes[CLIENT_ADDRESS] = client[0]
         agent = headers.get(b"user-agent")
         if agent is not None:
-            attributes[USER_AGENT_ORIGINAL] = agent.decode("latin-1")
+            attributes[USER_AGENT_ORIGINAL] = clipped(agent.decode("latin-1"), MAX_USER_AGENT)
         query = scope.get("query_string")
         if query:
-            attributes[URL_QUERY] = redact_query(query.decode("latin-1"))
+            attributes[URL_QUERY] = _bounded_query(query)
         if self._settings.headers.request is not None:
             attributes.update(captured_headers(self._settings.headers, "request", scope["headers"]))
         return attributes
@@ -189,7 +196,7 @@ class Exchange:
             return
         self.error_type = type(error).__qualname__
         if self.span.is_recording():
-            self.span.record_exception(error)
+            self.span.record_exception(error, attributes=exception_attributes(error))
 
     def finish(self) -> None:
         """End the span and record the measurements, once the response has gone out."""

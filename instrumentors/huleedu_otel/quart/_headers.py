@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal
 
+from huleedu_otel.quart._limits import MAX_HEADER_VALUE, clipped
 from huleedu_otel.quart._settings import HeaderCapture
 
 __all__ = ["captured_headers"]
@@ -26,5 +27,6 @@ def captured_headers(
         name = raw_name.decode("latin-1").lower()
         if capture.wanted(pattern, name):
             key = f"http.{direction}.header.{name}"
-            found.setdefault(key, []).append(capture.value(name, raw_value.decode("latin-1")))
+            value = clipped(raw_value.decode("latin-1"), MAX_HEADER_VALUE)
+            found.setdefault(key, []).append(capture.value(name, value))
     return found

@@ -66,7 +66,7 @@ def _translate_wrapper() -> Callable[..., LogRecord]:
         try:
             if _translate.is_structlog_record(record):
                 return _translate.from_structlog_record(record)
-            return _translate.with_bound_context(wrapped(record))
+            return _translate.with_bound_context(wrapped(record), record)
         except Exception:
             if not failed_once:
                 failed_once = True

@@ -20,6 +20,7 @@ from opentelemetry.context import get_current
 from opentelemetry.instrumentation.log_utils import std_to_otel
 from opentelemetry.util.types import AnyValue
 
+from huleedu_service_libs._exception_text import exception_attributes
 from huleedu_service_libs._redaction import redact_mapping, redact_value
 
 __all__ = ["from_structlog_record", "is_structlog_record", "placeholder", "with_bound_context"]
@@ -58,10 +59,13 @@ def from_structlog_record(record: logging.LogRecord) -> LogRecord:
     )
 
 
-def with_bound_context(log_record: LogRecord) -> LogRecord:
-    """Add the context bound in structlog's contextvars and mask secrets, in place."""
+def with_bound_context(log_record: LogRecord, record: logging.LogRecord) -> LogRecord:
+    """Add the context bound in structlog's contextvars and mask secrets, in place; an
+    exception's message and stacktrace are made safe (database errors quote data)."""
     bound = structlog.contextvars.get_contextvars()
     attributes = {**_attributes(bound), **(log_record.attributes or {})}
+    if record.exc_info and record.exc_info[1] is not None:
+        attributes.update(exception_attributes(record.exc_info[1]))
     log_record.attributes = redact_mapping(attributes) if attributes else None
     log_record.body = redact_value(log_record.body)
     return log_record

@@ -17,6 +17,7 @@ from typing import Any
 from opentelemetry import context, propagate, trace
 from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
+from huleedu_service_libs._exception_text import exception_attributes
 from huleedu_service_libs._messaging import _semconv as sc
 from huleedu_service_libs._messaging._carrier import header_getter
 from huleedu_service_libs._messaging._correlation import SPAN_ATTRIBUTE as CORRELATION_ATTRIBUTE
@@ -81,7 +82,7 @@ class ProcessSpan:
             if error is not None:
                 attributes[sc.ERROR_TYPE] = sc.error_type(error)
                 if self._span.is_recording():
-                    self._span.record_exception(error)
+                    self._span.record_exception(error, attributes=exception_attributes(error))
                     self._span.set_attribute(sc.ERROR_TYPE, attributes[sc.ERROR_TYPE])
                     self._span.set_status(Status(StatusCode.ERROR, type(error).__name__))
             self._span.end()
@@ -106,13 +107,20 @@ def _span_attributes(
     return attributes
 
 
+#: Longer keys are not recorded: a key is chosen by the producer, and an attribute must stay small.
+MAX_KEY_LENGTH = 256
+
+
 def decoded_key(key: Any) -> str | None:
+    """The record key as text for ``messaging.kafka.message.key``; ``None`` if not UTF-8 or long."""
     if isinstance(key, bytes):
+        if len(key) > MAX_KEY_LENGTH * 4:
+            return None
         try:
-            return key.decode("utf-8")
+            key = key.decode("utf-8")
         except UnicodeDecodeError:
             return None
-    return key if isinstance(key, str) else None
+    return key if isinstance(key, str) and len(key) <= MAX_KEY_LENGTH else None
 
 
 def _links_to(producer: context.Context) -> list[Link]:

@@ -15,6 +15,7 @@ from typing import Any
 from opentelemetry import context, propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
+from huleedu_service_libs._exception_text import exception_attributes
 from huleedu_service_libs._messaging import _semconv as sc
 from huleedu_service_libs._messaging._carrier import header_setter
 from huleedu_service_libs._messaging._telemetry import MessagingTelemetry, NeverRaises
@@ -92,7 +93,7 @@ class SendSpan:
         with NeverRaises("send span end"):
             attributes = {**self._attributes, sc.ERROR_TYPE: sc.error_type(error)}
             if self._span.is_recording():
-                self._span.record_exception(error)
+                self._span.record_exception(error, attributes=exception_attributes(error))
                 self._span.set_attribute(sc.ERROR_TYPE, attributes[sc.ERROR_TYPE])
                 self._span.set_status(Status(StatusCode.ERROR, type(error).__name__))
             self._end(attributes)

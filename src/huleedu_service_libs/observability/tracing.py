@@ -10,7 +10,6 @@ trace context as it was instead of raising.
 from __future__ import annotations
 
 import logging
-import traceback
 from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from typing import Any
@@ -22,7 +21,7 @@ from opentelemetry.propagators.textmap import Getter
 from opentelemetry.trace import Status, StatusCode
 
 from huleedu_service_libs import _otel_bridge
-from huleedu_service_libs._redaction import redact_text
+from huleedu_service_libs._exception_text import exception_attributes, safe_message
 
 __all__ = [
     "extract_trace_context",
@@ -71,15 +70,10 @@ def trace_operation(
 
 
 def _mark_failed(span: trace.Span, exc: Exception) -> None:
-    """Record the error with its message and traceback redacted (a DSN in a message is common)."""
-    message = redact_text(str(exc))
-    span.record_exception(
-        exc,
-        attributes={
-            "exception.message": message,
-            "exception.stacktrace": redact_text("".join(traceback.format_exception(exc))),
-        },
-    )
+    """Record the error with its message and traceback made safe (a DSN in a message is common,
+    and a database error quotes the statement and its values)."""
+    message = safe_message(exc)
+    span.record_exception(exc, attributes=exception_attributes(exc))
     span.set_attribute("error.type", type(exc).__qualname__)
     span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {message}"))
 
