@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -69,6 +70,16 @@ class ServerProcess:
             self._proc.kill()
             self._proc.wait(timeout=10)
         self._proc = None
+
+    def freeze(self) -> None:
+        """SIGSTOP: connections stay open but nothing answers (a hung server); ``stop()`` still
+        kills it, ``thaw()`` resumes it."""
+        if self._proc is not None:
+            self._proc.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        if self._proc is not None:
+            self._proc.send_signal(signal.SIGCONT)
 
     @property
     def running(self) -> bool:
