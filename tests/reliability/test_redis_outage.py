@@ -1,0 +1,240 @@
+"""Redis outage: a test-owned redis-server killed and restarted on its port under a running load.
+
+What must hold: every call made while the server is down fails with ``RedisUnavailableError``
+at once (the bound below is a hang check, not a benchmark), the same ``RedisClient`` works again
+after the restart with no call failing from then on, the idempotent consumer follows its policy,
+and a circuit breaker around a Redis-backed call opens, then closes through a half-open probe.
+The restarted server is empty (no persistence), as a replacement Redis would be.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from huleedu_otel.redis import RedisInstrumentor
+from huleedu_otel.testing import TelemetryCapture
+from huleedu_service_libs import (
+    CircuitBreaker,
+    CircuitBreakerError,
+    CircuitBreakerState,
+    EventEnvelope,
+    IdempotencyStoreUnavailableError,
+    RedisClient,
+    RedisUnavailableError,
+)
+from huleedu_service_libs.idempotency import idempotent_consumer
+from tests import _services
+from tests.messaging._records import envelope_record
+from tests.reliability._loop_errors import loop_errors_reported
+from tests.reliability._outage_load import (
+    OutageLoad,
+    failed,
+    figures,
+    report,
+    succeeded,
+    tasks_of,
+)
+
+pytestmark = pytest.mark.redis
+
+#: A failing call must end within the client's 5 s socket timeout plus slack (a hang check).
+FAILS_WITHIN_SECONDS = 6.0
+TASKS = 16
+
+
+@pytest.fixture
+def server() -> Iterator[_services.ServerProcess]:
+    process = _services.redis_server().start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+async def client(server: _services.ServerProcess) -> AsyncIterator[RedisClient]:
+    client = RedisClient(client_id="outage", redis_url=f"redis://127.0.0.1:{server.port}/0")
+    await client.start()
+    yield client
+    await client.stop()
+
+
+@pytest.fixture
+def instrumented() -> Iterator[None]:
+    instrumentor = RedisInstrumentor()
+    instrumentor.instrument()
+    yield
+    instrumentor.uninstrument()
+
+
+def _set_and_get(client: RedisClient) -> Any:
+    async def operation(n: int) -> None:
+        key = f"outage:{n}"
+        await client.setex(key, 60, str(n))
+        assert str(n) == await client.get(key)
+
+    return operation
+
+
+async def test_every_call_fails_fast_and_typed_while_down_and_the_same_client_recovers(
+    client: RedisClient,
+    server: _services.ServerProcess,
+    instrumented: None,
+    otel: TelemetryCapture,
+    request: pytest.FixtureRequest,
+) -> None:
+    """16 tasks SET/GET in a loop; the server is killed, then restarted on its port.
+
+    Down: every call raises RedisUnavailableError (its cause a redis-py connection error),
+    each one quickly, in every task, and each failed command's span carries ``error.type``.
+    Back: from the restart on, no call fails, in any task, on the same client.
+    """
+    with loop_errors_reported() as loop_errors:
+        async with OutageLoad(_set_and_get(client), tasks=TASKS) as load:
+            await load.until(lambda: len(succeeded(load.calls)) >= 100)
+            killed = time.monotonic()
+            server.stop()
+            await load.until(lambda: tasks_of(failed(load.between(killed))) == set(range(TASKS)))
+            restarting = time.monotonic()
+            server.start()
+            restarted = time.monotonic()
+            await load.until(lambda: tasks_of(load.between(restarted)) == set(range(TASKS)))
+    assert loop_errors == []
+    down = [c for c in load.between(killed, restarting) if c.ended <= restarting]
+    assert down
+    assert succeeded(down) == []
+    for call in failed(load.calls):
+        assert isinstance(call.error, RedisUnavailableError)
+        assert isinstance(call.error.__cause__, RedisConnectionError)
+        assert call.seconds < FAILS_WITHIN_SECONDS
+    assert failed(load.between(restarted)) == []
+    failed_spans = [s for s in otel.spans() if s.attributes and "error.type" in s.attributes]
+    assert len(failed_spans) >= len(failed(load.calls))
+    report(request, time_to_error=figures(failed(down)), after=figures(load.between(restarted)))
+
+
+def _record(serial: int) -> Any:
+    return envelope_record(EventEnvelope(event_type="E", source_service="s", data={"n": serial}))
+
+
+def _outcomes(otel: TelemetryCapture) -> dict[str, float]:
+    outcomes = ("processed", "duplicate", "in_progress", "released", "store_unavailable")
+    found = {o: otel.metrics.value("idempotency.messages", outcome=o) for o in outcomes}
+    return {o: v for o, v in found.items() if v}
+
+
+async def _deliver_concurrently(handler: Any, records: list[Any]) -> list[BaseException | None]:
+    """Deliver ``records`` at once; the error of each delivery, or ``None``."""
+    results = await asyncio.gather(*(handler(r) for r in records), return_exceptions=True)
+    return [r if isinstance(r, BaseException) else None for r in results]
+
+
+async def test_fail_open_consumer_keeps_processing_and_counts_the_outage(
+    client: RedisClient, server: _services.ServerProcess, otel: TelemetryCapture
+) -> None:
+    """fail_open (the default): while Redis is down every delivery still runs its handler,
+    without deduplication, and is counted ``store_unavailable``; after the restart the store
+    dedupes again (its Lua scripts are reloaded into the empty server by themselves)."""
+    handled: list[int] = []
+
+    @idempotent_consumer(redis_client=client, namespace=uuid.uuid4().hex)
+    async def handle(msg: Any) -> None:
+        handled.append(EventEnvelope[dict[str, int]].model_validate_json(msg.value).data["n"])
+
+    assert await _deliver_concurrently(handle, [_record(n) for n in range(10)]) == [None] * 10
+    server.stop()
+    assert await _deliver_concurrently(handle, [_record(n) for n in range(10, 20)]) == [None] * 10
+    server.start()
+    after = [_record(n) for n in range(20, 30)]
+    assert await _deliver_concurrently(handle, after) == [None] * 10
+    assert await _deliver_concurrently(handle, after) == [None] * 10  # redelivered: skipped
+    assert list(range(30)) == sorted(handled)
+    assert _outcomes(otel) == {"processed": 20, "store_unavailable": 10, "duplicate": 10}
+
+
+async def test_fail_closed_consumer_refuses_during_the_outage_and_loses_nothing(
+    client: RedisClient, server: _services.ServerProcess, otel: TelemetryCapture
+) -> None:
+    """fail_open=False: while Redis is down each delivery raises IdempotencyStoreUnavailableError
+    and the handler does not run, so the message stays uncommitted. Redelivered after the
+    restart, each is processed exactly once; a further redelivery is skipped as a duplicate."""
+    handled: list[int] = []
+
+    @idempotent_consumer(redis_client=client, namespace=uuid.uuid4().hex, fail_open=False)
+    async def handle(msg: Any) -> None:
+        handled.append(EventEnvelope[dict[str, int]].model_validate_json(msg.value).data["n"])
+
+    refused = [_record(n) for n in range(10)]
+    server.stop()
+    started = time.monotonic()
+    errors = await _deliver_concurrently(handle, refused)
+    assert time.monotonic() - started < FAILS_WITHIN_SECONDS
+    assert all(isinstance(e, IdempotencyStoreUnavailableError) for e in errors)
+    assert all(isinstance(e and e.__cause__, RedisUnavailableError) for e in errors)
+    assert handled == []
+    server.start()
+    assert await _deliver_concurrently(handle, refused) == [None] * 10
+    assert await _deliver_concurrently(handle, refused) == [None] * 10
+    assert list(range(10)) == sorted(handled)
+    assert _outcomes(otel) == {"store_unavailable": 10, "processed": 10, "duplicate": 10}
+
+
+async def test_a_breaker_around_redis_opens_during_the_outage_and_closes_after_it(
+    client: RedisClient, server: _services.ServerProcess, otel: TelemetryCapture
+) -> None:
+    """8 tasks call GET through a breaker (3 failures trip it, 0.2 s until a half-open probe,
+    2 successes close it). Down: failures trip it and further calls are refused with
+    CircuitBreakerError without reaching Redis. Back: a probe half-opens it, successes close
+    it, and no call fails from then on. Every transition and call result is in the metrics."""
+    name = f"redis-{uuid.uuid4().hex[:8]}"
+    breaker = CircuitBreaker(failure_threshold=3, recovery_timeout=0.2, success_threshold=2,
+                             expected_exception=RedisUnavailableError, name=name)  # fmt: skip
+
+    async def guarded_get(n: int) -> None:
+        await breaker.call(client.get, f"outage:{n}")
+
+    async with OutageLoad(guarded_get, tasks=8) as load:
+        await load.until(lambda: len(succeeded(load.calls)) >= 50)
+        killed = time.monotonic()
+        server.stop()
+        await load.until(lambda: _count(load.between(killed), CircuitBreakerError) >= 50)
+        server.start()
+        await load.until(lambda: breaker.state is CircuitBreakerState.CLOSED)
+        closed = time.monotonic()
+        await load.until(lambda: len(load.between(closed)) >= 50)
+    assert failed(load.between(closed)) == []
+    refused = _count(load.calls, CircuitBreakerError)
+    unavailable = _count(load.calls, RedisUnavailableError)
+    assert refused + unavailable == len(failed(load.calls))
+    assert all(c.seconds < FAILS_WITHIN_SECONDS for c in failed(load.calls))
+    assert _calls(otel, name, "success") == len(succeeded(load.calls))
+    assert _calls(otel, name, "failure") == unavailable
+    assert _calls(otel, name, "blocked") == refused
+    assert _transitions(otel, name, "closed", "open") == 1
+    assert _transitions(otel, name, "open", "half_open") >= 1
+    assert _transitions(otel, name, "half_open", "closed") == 1
+    assert otel.metrics.value("circuit_breaker.state", **{"circuit_breaker.name": name}) == 0
+
+
+def _count(calls: list[Any], error: type[BaseException]) -> int:
+    return sum(isinstance(call.error, error) for call in calls)
+
+
+def _calls(otel: TelemetryCapture, name: str, result: str) -> float:
+    return otel.metrics.value(
+        "circuit_breaker.calls", result=result, **{"circuit_breaker.name": name}
+    )
+
+
+def _transitions(otel: TelemetryCapture, name: str, from_state: str, to_state: str) -> float:
+    return otel.metrics.value(
+        "circuit_breaker.state_transitions",
+        from_state=from_state,
+        to_state=to_state,
+        **{"circuit_breaker.name": name},
+    )
