@@ -237,6 +237,21 @@ async def test_after_a_restart_the_same_bus_publishes_and_a_running_consumer_res
            restart_to_consumed=f"{(resumed - restarting) * 1000:.0f} ms")  # fmt: skip
 
 
+async def test_a_publish_that_timed_out_is_still_written_when_the_hung_broker_wakes(
+    broker: _services.ServerProcess, bootstrap: str, bus: KafkaBus, topic: str
+) -> None:
+    """A KafkaPublishError after the delivery timeout means "outcome unknown": the request was
+    already on the wire, so a hung broker that wakes up writes the record anyway (which is why
+    the error's docstring warns that publishing again may duplicate it)."""
+    await bus.publish(topic, _envelope("before"))
+    broker.freeze()
+    with pytest.raises(KafkaPublishError, match="may still be written"):
+        await bus.publish(topic, _envelope("timed-out"))
+    broker.thaw()
+    async with RunningConsumer(bootstrap, topic) as consumer:
+        await consumer.received(["before", "timed-out"])
+
+
 def _span_of(otel: TelemetryCapture, name: str, **attributes: str) -> ReadableSpan:
     found = [s for s in otel.spans(name) if attributes.items() <= dict(s.attributes or {}).items()]
     assert len(found) == 1, f"{len(found)} spans {name!r} with {attributes}"
