@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from huleedu_otel.redis import RedisInstrumentor
 from huleedu_otel.testing import TelemetryCapture
@@ -29,6 +30,7 @@ from huleedu_service_libs import (
     RedisClient,
     RedisUnavailableError,
 )
+from huleedu_service_libs import redis_client as redis_client_module
 from huleedu_service_libs.idempotency import idempotent_consumer
 from tests import _services
 from tests.messaging._records import envelope_record
@@ -116,6 +118,37 @@ async def test_every_call_fails_fast_and_typed_while_down_and_the_same_client_re
     failed_spans = [s for s in otel.spans() if s.attributes and "error.type" in s.attributes]
     assert len(failed_spans) >= len(failed(load.calls))
     report(request, time_to_error=figures(failed(down)), after=figures(load.between(restarted)))
+
+
+async def test_a_hung_server_times_every_call_out_as_unavailable_and_the_client_recovers(
+    server: _services.ServerProcess,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+) -> None:
+    """The server stops answering (SIGSTOP) with connections open: only the client's socket
+    timeout (1 s here, 5 s by default) ends each call. Every task's call fails with
+    RedisUnavailableError caused by a timeout, none outlasts the bound, and once the server
+    answers again the same client serves every call that starts after that."""
+    monkeypatch.setattr(redis_client_module, "SOCKET_TIMEOUT_SECONDS", 1.0)
+    client = RedisClient(client_id="hung", redis_url=f"redis://127.0.0.1:{server.port}/0")
+    await client.start()
+    try:
+        async with OutageLoad(_set_and_get(client), tasks=8) as load:
+            await load.until(lambda: len(succeeded(load.calls)) >= 50)
+            frozen = time.monotonic()
+            server.freeze()
+            await load.until(lambda: tasks_of(failed(load.between(frozen))) == set(range(8)))
+            server.thaw()
+            thawed = time.monotonic()
+            await load.until(lambda: len(load.between(thawed)) >= 50)
+    finally:
+        await client.stop()
+    for call in failed(load.calls):
+        assert isinstance(call.error, RedisUnavailableError)
+        assert isinstance(call.error.__cause__, RedisTimeoutError)
+        assert call.seconds < FAILS_WITHIN_SECONDS
+    assert failed(load.between(thawed)) == []
+    report(request, time_to_error=figures(failed(load.calls)))
 
 
 def _record(serial: int) -> Any:
