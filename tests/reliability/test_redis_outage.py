@@ -218,7 +218,10 @@ async def test_fail_closed_consumer_refuses_during_the_outage_and_loses_nothing(
 
 
 async def test_a_breaker_around_redis_opens_during_the_outage_and_closes_after_it(
-    client: RedisClient, server: _services.ServerProcess, otel: TelemetryCapture
+    client: RedisClient,
+    server: _services.ServerProcess,
+    otel: TelemetryCapture,
+    request: pytest.FixtureRequest,
 ) -> None:
     """8 tasks call GET through a breaker (3 failures trip it, 0.2 s until a half-open probe,
     2 successes close it). Down: failures trip it and further calls are refused with
@@ -236,6 +239,7 @@ async def test_a_breaker_around_redis_opens_during_the_outage_and_closes_after_i
         killed = time.monotonic()
         server.stop()
         await load.until(lambda: _count(load.between(killed), CircuitBreakerError) >= 50)
+        restarting = time.monotonic()
         server.start()
         await load.until(lambda: breaker.state is CircuitBreakerState.CLOSED)
         closed = time.monotonic()
@@ -252,6 +256,8 @@ async def test_a_breaker_around_redis_opens_during_the_outage_and_closes_after_i
     assert _transitions(otel, name, "open", "half_open") >= 1
     assert _transitions(otel, name, "half_open", "closed") == 1
     assert otel.metrics.value("circuit_breaker.state", **{"circuit_breaker.name": name}) == 0
+    blocked = [c for c in load.calls if isinstance(c.error, CircuitBreakerError)]
+    report(request, blocked=figures(blocked), restart_to_closed=f"{closed - restarting:.3f} s")
 
 
 def _count(calls: list[Any], error: type[BaseException]) -> int:
@@ -271,3 +277,43 @@ def _transitions(otel: TelemetryCapture, name: str, from_state: str, to_state: s
         to_state=to_state,
         **{"circuit_breaker.name": name},
     )
+
+
+@pytest.mark.slow
+async def test_soak_kills_and_hangs_in_turn_never_leave_a_call_failing_after_recovery(
+    client: RedisClient, server: _services.ServerProcess, request: pytest.FixtureRequest
+) -> None:
+    """Six faults in a row under the 16-task load, a kill (then a restart on the port) and a
+    hang (SIGSTOP, the default 5 s socket timeout, then SIGCONT) in turn. Every failure is a
+    RedisUnavailableError within the bound; after each recovery every task succeeds again and
+    no call fails unless the next fault catches it in flight; the loop reports nothing."""
+    phases: list[tuple[float, float]] = []  # (fault, recovered) per cycle
+    with loop_errors_reported() as loop_errors:
+        async with OutageLoad(_set_and_get(client), tasks=TASKS) as load:
+            for cycle in range(6):
+                phases.append(await _fault_and_recover(load, server, hang=cycle % 2 == 1))
+    assert loop_errors == []
+    for call in failed(load.calls):
+        assert isinstance(call.error, RedisUnavailableError)
+        assert call.seconds < FAILS_WITHIN_SECONDS
+    next_faults = [fault for fault, _ in phases[1:]] + [float("inf")]
+    for (_, recovered), next_fault in zip(phases, next_faults, strict=True):
+        healthy = failed(load.between(recovered, next_fault))
+        assert [c for c in healthy if c.ended < next_fault] == []  # only the next fault's victims
+    report(request, time_to_error=figures(failed(load.calls)), calls=figures(load.calls))
+
+
+async def _fault_and_recover(
+    load: OutageLoad, server: _services.ServerProcess, *, hang: bool
+) -> tuple[float, float]:
+    """One fault: every task fails at least once, then the server is back, every task has
+    succeeded again and the load ran healthy for a while. Returns when the fault began and
+    when the server was back."""
+    fault = time.monotonic()
+    server.freeze() if hang else server.stop()
+    await load.until(lambda: tasks_of(failed(load.between(fault))) == set(range(TASKS)))
+    server.thaw() if hang else server.start()
+    recovered = time.monotonic()
+    await load.until(lambda: tasks_of(succeeded(load.between(recovered))) == set(range(TASKS)))
+    await load.until(lambda: len(succeeded(load.between(recovered))) >= 50 * TASKS)
+    return fault, recovered
