@@ -260,3 +260,44 @@ def _span_of(otel: TelemetryCapture, name: str, **attributes: str) -> ReadableSp
 
 def _span_with_id(otel: TelemetryCapture, span_id: int) -> ReadableSpan:
     return next(s for s in otel.spans() if s.context is not None and s.context.span_id == span_id)
+
+
+@pytest.mark.slow
+async def test_soak_kills_and_hangs_in_turn_always_fail_typed_and_always_recover(
+    broker: _services.ServerProcess,
+    bootstrap: str,
+    bus: KafkaBus,
+    topic: str,
+    request: pytest.FixtureRequest,
+) -> None:
+    """Six broker faults in a row under the 10-task publishing load, a kill (then a restart on
+    the port and the topic created again) and a hang (SIGSTOP, then SIGCONT) in turn. Every
+    failure is a KafkaPublishError within the delivery timeout; after each fault every task
+    publishes successfully again with the same bus; the loop reports nothing."""
+    with loop_errors_reported() as loop_errors:
+        async with OutageLoad(lambda n: bus.publish(topic, _envelope(str(n))), tasks=TASKS) as load:
+            for cycle in range(6):
+                await _fault_and_recover(load, broker, bootstrap, topic, hang=cycle % 2 == 1)
+    assert loop_errors == []
+    for call in failed(load.calls):
+        assert isinstance(call.error, KafkaPublishError)
+        assert call.seconds < DELIVERY_TIMEOUT_SECONDS + SLACK_SECONDS
+    report(request, time_to_error=figures(failed(load.calls)), calls=figures(load.calls))
+
+
+async def _fault_and_recover(
+    load: OutageLoad, broker: _services.ServerProcess, bootstrap: str, topic: str, *, hang: bool
+) -> None:
+    """One fault: every task fails at least once, then the broker is back and every task has
+    published successfully again, and the load ran healthy for a while."""
+    fault = time.monotonic()
+    broker.freeze() if hang else broker.stop()
+    await load.until(lambda: tasks_of(failed(load.between(fault))) == set(range(TASKS)))
+    if hang:
+        broker.thaw()
+    else:
+        broker.start()
+        await _create_topic(bootstrap, topic)
+    recovered = time.monotonic()
+    await load.until(lambda: tasks_of(succeeded(load.between(recovered))) == set(range(TASKS)))
+    await load.until(lambda: len(succeeded(load.between(recovered))) >= 20 * TASKS)
