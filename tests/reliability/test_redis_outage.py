@@ -115,8 +115,10 @@ async def test_every_call_fails_fast_and_typed_while_down_and_the_same_client_re
         assert isinstance(call.error.__cause__, RedisConnectionError)
         assert call.seconds < FAILS_WITHIN_SECONDS
     assert failed(load.between(restarted)) == []
-    failed_spans = [s for s in otel.spans() if s.attributes and "error.type" in s.attributes]
-    assert len(failed_spans) >= len(failed(load.calls))
+    attributes = [dict(s.attributes or {}) for s in otel.spans()]
+    error_types = [a["error.type"] for a in attributes if "error.type" in a]
+    assert set(error_types) == {"ConnectionError"}  # the huleedu_redis span of each failure
+    assert len(error_types) >= len(failed(load.calls))
     report(request, time_to_error=figures(failed(down)), after=figures(load.between(restarted)))
 
 
