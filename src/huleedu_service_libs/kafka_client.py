@@ -83,7 +83,12 @@ class KafkaBus:
             self._producer = producer
 
     async def stop(self) -> None:
-        """Flush what is pending and disconnect; a second call does nothing."""
+        """Flush what is pending and disconnect; a second call does nothing.
+
+        During a broker outage the flush lasts until pending records expire (the delivery
+        timeout), except with the idempotent producer: aiokafka never expires its records, so
+        there ``stop()`` waits until a broker is back.
+        """
         async with self._lifecycle:
             producer, self._producer = self._producer, None
             if producer is not None:

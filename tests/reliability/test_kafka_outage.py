@@ -26,7 +26,12 @@ from opentelemetry.sdk.trace import ReadableSpan
 
 from huleedu_otel.aiokafka import AIOKafkaInstrumentor
 from huleedu_otel.testing import TelemetryCapture
-from huleedu_service_libs import EventEnvelope, KafkaBus, KafkaPublishError
+from huleedu_service_libs import (
+    EventEnvelope,
+    KafkaBus,
+    KafkaPublishError,
+    KafkaUnavailableError,
+)
 from tests import _services
 from tests.reliability._loop_errors import loop_errors_reported
 from tests.reliability._outage_load import (
@@ -250,6 +255,38 @@ async def test_a_publish_that_timed_out_is_still_written_when_the_hung_broker_wa
     broker.thaw()
     async with RunningConsumer(bootstrap, topic) as consumer:
         await consumer.received(["before", "timed-out"])
+
+
+async def test_start_against_a_hung_broker_fails_typed_within_the_request_timeout(
+    broker: _services.ServerProcess, bootstrap: str
+) -> None:
+    """The broker accepts connections but answers nothing: start() raises
+    KafkaUnavailableError once the request timeout passed, instead of waiting for it."""
+    broker.freeze()
+    bus = KafkaBus(client_id="hung", bootstrap_servers=bootstrap, enable_idempotence=False,
+                   request_timeout_ms=int(DELIVERY_TIMEOUT_SECONDS * 1000))  # fmt: skip
+    async with asyncio.timeout(DELIVERY_TIMEOUT_SECONDS + SLACK_SECONDS):
+        with pytest.raises(KafkaUnavailableError):
+            await bus.start()
+
+
+async def test_stop_during_an_outage_ends_and_fails_the_pending_publishes(
+    broker: _services.ServerProcess, bus: KafkaBus, topic: str
+) -> None:
+    """stop() while 20 publishes wait on a dead broker: it returns within the delivery timeout
+    instead of waiting for the broker to come back, every pending publish raises
+    KafkaPublishError, and the loop reports nothing (without the idempotent producer, whose
+    records aiokafka never expires: see ``KafkaBus.stop``)."""
+    await bus.publish(topic, _envelope("before"))
+    broker.stop()
+    with loop_errors_reported() as loop_errors:
+        pending = [asyncio.create_task(bus.publish(topic, _envelope(str(n)))) for n in range(20)]
+        await asyncio.sleep(0.1)
+        async with asyncio.timeout(DELIVERY_TIMEOUT_SECONDS + SLACK_SECONDS):
+            await bus.stop()
+        outcomes = await asyncio.gather(*pending, return_exceptions=True)
+    assert loop_errors == []
+    assert all(isinstance(outcome, KafkaPublishError) for outcome in outcomes)
 
 
 def _span_of(otel: TelemetryCapture, name: str, **attributes: str) -> ReadableSpan:
