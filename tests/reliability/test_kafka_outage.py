@@ -178,7 +178,12 @@ class RunningConsumer:
             self.process_span_ids[label] = trace.get_current_span().get_span_context().span_id
 
     async def received(self, labels: list[str], within: float = 20.0) -> None:
-        await eventually(lambda: set(labels) <= set(self.labels), within)
+        """Wait until all ``labels`` arrived; a consumer loop that died raises its error here."""
+        assert self._task is not None
+        reading = self._task
+        await eventually(lambda: reading.done() or set(labels) <= set(self.labels), within)
+        if reading.done():
+            reading.result()
 
 
 async def _refill(bus: KafkaBus, topic: str, count: int) -> None:
