@@ -92,9 +92,19 @@ class ServerProcess:
 
     def freeze(self) -> None:
         """SIGSTOP: connections stay open but nothing answers (a hung server); ``stop()`` still
-        kills it, ``thaw()`` resumes it."""
-        if self._proc is not None:
-            self._proc.send_signal(signal.SIGSTOP)
+        kills it, ``thaw()`` resumes it.
+
+        Returns once every thread has stopped: the kernel stops a process's threads lazily, and
+        on a busy machine a thread can still answer a request sent just after the signal.
+        """
+        if self._proc is None:
+            return
+        self._proc.send_signal(signal.SIGSTOP)
+        deadline = time.monotonic() + 5.0
+        while not _all_threads_stopped(self._proc.pid):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.argv[0]} did not stop within 5 s")
+            time.sleep(0.001)
 
     def thaw(self) -> None:
         if self._proc is not None:
@@ -103,6 +113,21 @@ class ServerProcess:
     @property
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
+
+
+def _all_threads_stopped(pid: int) -> bool:
+    """True when every thread of ``pid`` is stopped (state ``T``); True off Linux (no way to
+    tell)."""
+    tasks = Path(f"/proc/{pid}/task")
+    if not tasks.exists():
+        return True
+    try:
+        states = [
+            (task / "stat").read_text().rsplit(")", 1)[1].split()[0] for task in tasks.iterdir()
+        ]
+    except OSError:  # a thread exited while we looked
+        return False
+    return all(state == "T" for state in states)
 
 
 def _listens(pid: int, port: int) -> bool:
