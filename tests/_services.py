@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -61,8 +62,27 @@ class ServerProcess:
             stderr=subprocess.DEVNULL,
             user=self.user,
         )
-        wait_for_port(self.port)
+        self._wait_until_listening()
         return self
+
+    def _wait_until_listening(self, timeout: float = 15.0) -> None:
+        """Wait until this process itself listens on the port.
+
+        A restart reuses a port that was free for a moment; on a shared machine another
+        process may have taken it, and a plain port check would then pass for a foreign server.
+        """
+        assert self._proc is not None
+        if not Path("/proc/net/tcp").exists():  # not Linux: the port check is all there is
+            wait_for_port(self.port, timeout)
+            return
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                raise RuntimeError(f"{self.argv[0]} exited; is port {self.port} taken?")
+            if _listens(self._proc.pid, self.port):
+                return
+            time.sleep(0.02)
+        raise TimeoutError(f"{self.argv[0]} does not listen on {self.port} after {timeout}s")
 
     def stop(self) -> None:
         if self._proc is not None and self._proc.poll() is None:
@@ -70,9 +90,66 @@ class ServerProcess:
             self._proc.wait(timeout=10)
         self._proc = None
 
+    def freeze(self) -> None:
+        """SIGSTOP: connections stay open but nothing answers (a hung server); ``stop()`` still
+        kills it, ``thaw()`` resumes it.
+
+        Returns once every thread has stopped: the kernel stops a process's threads lazily, and
+        on a busy machine a thread can still answer a request sent just after the signal.
+        """
+        if self._proc is None:
+            return
+        self._proc.send_signal(signal.SIGSTOP)
+        deadline = time.monotonic() + 5.0
+        while not _all_threads_stopped(self._proc.pid):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.argv[0]} did not stop within 5 s")
+            time.sleep(0.001)
+
+    def thaw(self) -> None:
+        if self._proc is not None:
+            self._proc.send_signal(signal.SIGCONT)
+
     @property
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
+
+
+def _all_threads_stopped(pid: int) -> bool:
+    """True when every thread of ``pid`` is stopped (state ``T``); True off Linux (no way to
+    tell)."""
+    tasks = Path(f"/proc/{pid}/task")
+    if not tasks.exists():
+        return True
+    try:
+        states = [
+            (task / "stat").read_text().rsplit(")", 1)[1].split()[0] for task in tasks.iterdir()
+        ]
+    except OSError:  # a thread exited while we looked
+        return False
+    return all(state == "T" for state in states)
+
+
+def _listens(pid: int, port: int) -> bool:
+    """True when process ``pid`` holds a socket listening on ``port`` (Linux ``/proc``)."""
+    inodes = {f"socket:[{inode}]" for inode in _listening_inodes(port)}
+    try:
+        return any(os.readlink(fd) in inodes for fd in Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:  # the process exited, or a descriptor closed while we looked
+        return False
+
+
+def _listening_inodes(port: int) -> set[str]:
+    inodes: set[str] = set()
+    for table in (Path("/proc/net/tcp"), Path("/proc/net/tcp6")):
+        if not table.exists():
+            continue
+        for line in table.read_text().splitlines()[1:]:
+            fields = line.split()
+            local_port, state, inode = int(fields[1].rsplit(":", 1)[1], 16), fields[3], fields[9]
+            if state == "0A" and local_port == port:  # 0A: LISTEN
+                inodes.add(inode)
+    return inodes
 
 
 def tansu_binary() -> str:

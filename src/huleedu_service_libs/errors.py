@@ -55,7 +55,12 @@ class EventSerializationError(MessagingError):
 
 
 class KafkaPublishError(MessagingError):
-    """The broker did not acknowledge the message within the delivery timeout, or refused it."""
+    """The broker did not acknowledge the message within the delivery timeout, or refused it.
+
+    After a timeout the outcome is unknown, not negative: a broker that answers late, or the
+    producer's own retry, may still write the record. Publishing it again can therefore
+    duplicate it; consumers absorb that with ``idempotent_consumer``.
+    """
 
 
 class RedisClientError(HuleEduError):

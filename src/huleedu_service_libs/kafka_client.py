@@ -83,7 +83,12 @@ class KafkaBus:
             self._producer = producer
 
     async def stop(self) -> None:
-        """Flush what is pending and disconnect; a second call does nothing."""
+        """Flush what is pending and disconnect; a second call does nothing.
+
+        During a broker outage the flush lasts until pending records expire (the delivery
+        timeout), except with the idempotent producer: aiokafka never expires its records, so
+        there ``stop()`` waits until a broker is back.
+        """
         async with self._lifecycle:
             producer, self._producer = self._producer, None
             if producer is not None:
@@ -107,7 +112,10 @@ class KafkaBus:
         """Send ``envelope`` and return once the broker acknowledged it.
 
         Raises ``KafkaNotStartedError``, ``EventSerializationError`` (nothing was sent) or
-        ``KafkaPublishError`` (refused, or no acknowledgement within the delivery timeout).
+        ``KafkaPublishError`` (refused, or no acknowledgement within the delivery timeout, in
+        which case the record may still be written). During a broker outage every publish
+        fails this way; once a broker is back the same bus publishes again (aiokafka
+        reconnects by itself), so the bus needs no restart.
         """
         producer = self._started_producer()
         if suppressed():
@@ -161,7 +169,8 @@ class KafkaBus:
                 return await delivery
         except TimeoutError as exc:
             raise KafkaPublishError(
-                f"{topic}: no acknowledgement within {self._delivery_timeout:g}s"
+                f"{topic}: no acknowledgement within {self._delivery_timeout:g}s "
+                "(the record may still be written)"
             ) from exc
         except KafkaError as exc:
             raise KafkaPublishError(f"{topic}: the broker refused the record") from exc

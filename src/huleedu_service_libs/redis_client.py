@@ -13,6 +13,7 @@ own connection for their WATCH, and ``exec`` returns ``None`` when a watched key
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
@@ -39,6 +40,24 @@ REDIS_URL = os.environ.get("REDIS_URL", "redis://redis:6379")
 CONNECT_TIMEOUT_SECONDS = 5.0
 SOCKET_TIMEOUT_SECONDS = 5.0
 _SCAN_BATCH = 1000
+
+
+def _stale_connection_check() -> dict[str, Any]:
+    """The option that keeps redis-py's check for dead pooled connections switched on.
+
+    redis-py 8 skips that check whenever Redis Enterprise maintenance notifications are on, and
+    counts their default ``"auto"`` as on: after a server restart, connections that died with
+    the old server would be handed out once more and fail. Older redis-py lacks the option and
+    always checks.
+    """
+    if "maint_notifications_config" not in inspect.signature(Redis.__init__).parameters:
+        return {}
+    from redis.maint_notifications import MaintNotificationsConfig
+
+    return {"maint_notifications_config": MaintNotificationsConfig(enabled=False)}
+
+
+_STALE_CONNECTION_CHECK = _stale_connection_check()
 
 
 class RedisClient:
@@ -91,6 +110,7 @@ class RedisClient:
                 socket_timeout=SOCKET_TIMEOUT_SECONDS,
                 retry=Retry(NoBackoff(), 0),
                 client_name=self.client_id,
+                **_STALE_CONNECTION_CHECK,
             )
         except ValueError as exc:
             raise RedisClientError(f"Invalid Redis URL {self._where!r}") from exc
