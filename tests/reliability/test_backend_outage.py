@@ -204,11 +204,28 @@ def _back(backend: Backend, service: Service, plan: Plan) -> tuple[LoadResult, f
 
 
 def _absent(service: Service, plan: Plan) -> tuple[LoadResult, tuple[int, int]]:
-    """Two rounds of load with nothing listening; RSS before and after them."""
+    """Two rounds of load with nothing listening; RSS before and after them.
+
+    The phase lasts until the exporter has given up on at least one batch (bounded by
+    ``EXPORT_FAILURE_WAIT``): on a loaded machine the load alone can end before the first
+    export attempt has timed out, and the flapping phase would then let its retry succeed.
+    """
     rss_before = service.rss_kb()
     count = plan.requests_per_phase
     rounds = [service.load(count, first=2 * PHASE_BASE + i * count) for i in (0, 1)]
-    return _merge(rounds), (rss_before, service.rss_kb())
+    rss_after = service.rss_kb()
+    _wait_for_a_failed_export(service)
+    return _merge(rounds), (rss_before, rss_after)
+
+
+EXPORT_FAILURE_WAIT = 20.0
+
+
+def _wait_for_a_failed_export(service: Service) -> None:
+    pattern = re.compile(r'^otel_sdk_exporter_span_exported_total\{[^}]*error_type="[^"]+"', re.M)
+    deadline = time.monotonic() + EXPORT_FAILURE_WAIT
+    while time.monotonic() < deadline and not pattern.search(service.metrics_text()):
+        time.sleep(0.2)
 
 
 def _scenario(backend: Backend, service: Service, plan: Plan) -> OutageRun:
