@@ -12,4 +12,4 @@ RUN python -m pip install --no-cache-dir --upgrade pip \
 USER nobody
 EXPOSE 8000 9464
 CMD ["opentelemetry-instrument", "hypercorn", "--bind", "0.0.0.0:8000", \
-     "huleedu_otel.examples.essay_service.app:app"]
+     "huleedu_otel.tools.examples.essay_service.app:app"]

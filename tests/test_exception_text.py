@@ -7,13 +7,13 @@ import sqlalchemy
 from sqlalchemy import text
 
 from huleedu_otel.testing import TelemetryCapture
-from huleedu_service_libs._exception_text import (
+from huleedu_service_libs._log_processors import render_exception
+from huleedu_service_libs._shared.exception_text import (
     WITHHELD,
     exception_attributes,
     safe_message,
     safe_stacktrace,
 )
-from huleedu_service_libs._log_processors import render_exception
 from huleedu_service_libs.resilience import CircuitBreaker
 
 PLANTED = "planted-" + "literal"  # built, so no source line in a traceback shows it

@@ -4,10 +4,10 @@
 Configurator registered by this package; services that prefer code call :func:`configure`.
 """
 
-from huleedu_otel._configure import configure
-from huleedu_otel._handle import TelemetryHandle
-from huleedu_otel._settings import ConfigurationError, TelemetrySettings
-from huleedu_service_libs._redaction import redact_url
+from huleedu_otel._setup.configure import configure
+from huleedu_otel._setup.handle import TelemetryHandle
+from huleedu_otel._setup.settings import ConfigurationError, TelemetrySettings
+from huleedu_service_libs._shared.redaction import redact_url
 
 __all__ = [
     "ConfigurationError",

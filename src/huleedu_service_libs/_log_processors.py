@@ -13,8 +13,8 @@ from typing import Any
 from opentelemetry import trace
 from structlog.typing import EventDict, WrappedLogger
 
-from huleedu_service_libs._exception_text import safe_stacktrace
-from huleedu_service_libs._redaction import redact_mapping
+from huleedu_service_libs._shared.exception_text import safe_stacktrace
+from huleedu_service_libs._shared.redaction import redact_mapping
 
 __all__ = [
     "ServiceContext",

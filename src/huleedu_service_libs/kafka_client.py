@@ -17,9 +17,9 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from opentelemetry import context, metrics, trace
 
-from huleedu_service_libs._messaging._correlation import add_correlation_header
-from huleedu_service_libs._messaging._send_span import SendSpan
-from huleedu_service_libs._messaging._telemetry import MessagingTelemetry, suppressed
+from huleedu_service_libs._shared.messaging.correlation import add_correlation_header
+from huleedu_service_libs._shared.messaging.send_span import SendSpan
+from huleedu_service_libs._shared.messaging.telemetry import MessagingTelemetry, suppressed
 from huleedu_service_libs.errors import (
     EventSerializationError,
     KafkaNotStartedError,

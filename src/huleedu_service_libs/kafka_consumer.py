@@ -23,8 +23,8 @@ from typing import Any
 
 from opentelemetry import context, trace
 
-from huleedu_service_libs._messaging._process_span import ProcessSpan, processing
-from huleedu_service_libs._messaging._telemetry import MessagingTelemetry, suppressed
+from huleedu_service_libs._shared.messaging.process_span import ProcessSpan, processing
+from huleedu_service_libs._shared.messaging.telemetry import MessagingTelemetry, suppressed
 from huleedu_service_libs.correlation import bind_correlation_id, reset_correlation_id
 
 __all__ = ["process_span"]

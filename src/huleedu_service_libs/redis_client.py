@@ -26,9 +26,9 @@ from redis.backoff import NoBackoff
 from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError, WatchError
 
-from huleedu_service_libs._redaction import redact_url
 from huleedu_service_libs._redis_errors import is_watch_conflict, translate, translated_errors
 from huleedu_service_libs._redis_transactions import TaskTransactions, begin_multi, release
+from huleedu_service_libs._shared.redaction import redact_url
 from huleedu_service_libs.errors import RedisClientError, RedisNotStartedError
 from huleedu_service_libs.protocols import AtomicRedisClientProtocol
 from huleedu_service_libs.redis_pubsub import RedisPubSub, Subscription

@@ -11,7 +11,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from huleedu_otel._loss_counting import SELF_METRICS_VARIABLE, counting_losses
+from huleedu_otel._setup.loss_counting import SELF_METRICS_VARIABLE, counting_losses
 
 
 def _dropped_spans(reader: InMemoryMetricReader) -> int:

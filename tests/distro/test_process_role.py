@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from huleedu_otel._process_role import ProcessRole, process_role
-from huleedu_otel._settings import TelemetrySettings
+from huleedu_otel._setup.process_role import ProcessRole, process_role
+from huleedu_otel._setup.settings import TelemetrySettings
 
 PY = "/usr/bin/python3"
 

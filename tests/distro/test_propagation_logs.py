@@ -7,7 +7,7 @@ import logging
 import pytest
 from opentelemetry.baggage.propagation import W3CBaggagePropagator
 
-from huleedu_otel._propagation_logs import MalformedContextFilter, quiet_propagation_warnings
+from huleedu_otel._setup.propagation_logs import MalformedContextFilter, quiet_propagation_warnings
 
 
 class _Clock:

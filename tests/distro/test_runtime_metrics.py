@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from huleedu_otel._runtime import LOOP_LAG_METRIC, EventLoopLagMonitor
+from huleedu_otel._setup.runtime import LOOP_LAG_METRIC, EventLoopLagMonitor
 from huleedu_otel.testing import TelemetryCapture
 
 

@@ -83,8 +83,8 @@ def test_seconds_histograms_get_seconds_buckets(otel: object) -> None:
     """A histogram in ``s`` without advice gets its semconv family's boundaries, not ms ones."""
     from opentelemetry import metrics
 
-    from huleedu_otel._buckets import DB_SECONDS, HTTP_SECONDS
     from huleedu_otel.testing import TelemetryCapture
+    from huleedu_service_libs._shared.buckets import DB_SECONDS, HTTP_SECONDS
 
     assert isinstance(otel, TelemetryCapture)
     meter = metrics.get_meter("bucket-test")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from huleedu_service_libs._redaction import (
+from huleedu_service_libs._shared.redaction import (
     REDACTED,
     is_secret_key,
     redact_mapping,

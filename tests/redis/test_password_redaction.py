@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from huleedu_service_libs import RedisClient, RedisClientError, RedisUnavailableError
-from huleedu_service_libs._redaction import redact_url
+from huleedu_service_libs._shared.redaction import redact_url
 from tests import _services
 
 PASSWORD = "s3cret-Pa55word"

@@ -35,9 +35,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from huleedu_otel import ConfigurationError, TelemetrySettings
-from huleedu_otel._cardinality import cardinality_limits
-from huleedu_otel._prometheus import start_prometheus_endpoint
-from huleedu_otel._providers import _meter_provider
+from huleedu_otel._setup.cardinality import cardinality_limits
+from huleedu_otel._setup.prometheus import start_prometheus_endpoint
+from huleedu_otel._setup.providers import _meter_provider
 from huleedu_otel.quart import QuartInstrumentor
 from huleedu_otel.receiver import OtlpReceiver
 from huleedu_otel.sqlalchemy import SQLAlchemyInstrumentor

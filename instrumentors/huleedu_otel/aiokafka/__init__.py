@@ -29,8 +29,8 @@ from wrapt import wrap_function_wrapper
 from huleedu_otel.aiokafka._consumers import ConsumerRegistry
 from huleedu_otel.aiokafka._wrappers import wrap_getmany, wrap_getone, wrap_send, wrap_stop
 from huleedu_otel.aiokafka.package import _instruments
-from huleedu_service_libs._messaging import _semconv as sc
-from huleedu_service_libs._messaging._telemetry import MessagingTelemetry
+from huleedu_service_libs._shared.messaging import semconv as sc
+from huleedu_service_libs._shared.messaging.telemetry import MessagingTelemetry
 
 __all__ = ["AIOKafkaInstrumentor"]
 

@@ -13,8 +13,8 @@ from typing import Any
 from opentelemetry import context, trace
 from opentelemetry.metrics import CallbackOptions, Observation
 
-from huleedu_service_libs._messaging import _semconv as sc
-from huleedu_service_libs._messaging._process_span import ProcessSpan
+from huleedu_service_libs._shared.messaging import semconv as sc
+from huleedu_service_libs._shared.messaging.process_span import ProcessSpan
 from huleedu_service_libs.correlation import bind_correlation_id, reset_correlation_id
 
 

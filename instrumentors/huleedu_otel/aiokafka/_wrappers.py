@@ -19,12 +19,16 @@ from opentelemetry import context
 from opentelemetry.trace import SpanKind
 
 from huleedu_otel.aiokafka._consumers import ConsumerRegistry, ConsumerState
-from huleedu_service_libs._messaging import _semconv as sc
-from huleedu_service_libs._messaging._carrier import as_header_list
-from huleedu_service_libs._messaging._correlation import add_correlation_header
-from huleedu_service_libs._messaging._process_span import ProcessSpan, decoded_key, producer_links
-from huleedu_service_libs._messaging._send_span import SendSpan, send_span_open
-from huleedu_service_libs._messaging._telemetry import (
+from huleedu_service_libs._shared.messaging import semconv as sc
+from huleedu_service_libs._shared.messaging.carrier import as_header_list
+from huleedu_service_libs._shared.messaging.correlation import add_correlation_header
+from huleedu_service_libs._shared.messaging.process_span import (
+    ProcessSpan,
+    decoded_key,
+    producer_links,
+)
+from huleedu_service_libs._shared.messaging.send_span import SendSpan, send_span_open
+from huleedu_service_libs._shared.messaging.telemetry import (
     MessagingTelemetry,
     NeverRaises,
     suppressed,

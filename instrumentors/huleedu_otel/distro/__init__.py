@@ -17,10 +17,12 @@ from typing import Any
 from opentelemetry.instrumentation.distro import BaseDistro  # type: ignore[attr-defined]
 from opentelemetry.sdk._configuration import _BaseConfigurator
 
-from huleedu_otel import _configure, _instrumentors, _startup
-from huleedu_otel import _settings as settings_module
-from huleedu_otel._process_role import ProcessRole as _ProcessRole
-from huleedu_otel._process_role import process_role as _process_role
+from huleedu_otel._setup import configure as _configure
+from huleedu_otel._setup import instrumentors as _instrumentors
+from huleedu_otel._setup import settings as settings_module
+from huleedu_otel._setup import startup as _startup
+from huleedu_otel._setup.process_role import ProcessRole as _ProcessRole
+from huleedu_otel._setup.process_role import process_role as _process_role
 
 __all__ = ["HuleEduConfigurator", "HuleEduDistro", "report_startup"]
 

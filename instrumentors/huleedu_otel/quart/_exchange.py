@@ -35,7 +35,7 @@ from huleedu_otel.quart._propagation import parent_context
 from huleedu_otel.quart._query import redact_query
 from huleedu_otel.quart._settings import QuartSettings
 from huleedu_otel.quart._telemetry import OTHER_METHOD, ServerTelemetry, normalise_method
-from huleedu_service_libs._exception_text import exception_attributes
+from huleedu_service_libs._shared.exception_text import exception_attributes
 from huleedu_service_libs.correlation import (
     bind_correlation_id,
     new_correlation_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from huleedu_otel import _failures
+from huleedu_service_libs._shared import report_once as _failures
 
 __all__ = ["report_failure"]
 

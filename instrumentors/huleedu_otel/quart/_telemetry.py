@@ -23,8 +23,8 @@ from opentelemetry.semconv.attributes.http_attributes import (
 )
 from opentelemetry.semconv.attributes.url_attributes import URL_SCHEME
 
-from huleedu_otel._buckets import HTTP_SECONDS
 from huleedu_otel.quart._active import ActiveRequests
+from huleedu_service_libs._shared.buckets import HTTP_SECONDS
 
 __all__ = ["OTHER_METHOD", "ServerTelemetry", "normalise_method", "telemetry_for"]
 

@@ -33,7 +33,6 @@ from opentelemetry.instrumentation.utils import unwrap
 from opentelemetry.trace import get_tracer
 from wrapt import wrap_function_wrapper
 
-from huleedu_otel import _db_duration
 from huleedu_otel.redis._contrib import contrib_tracing_check
 from huleedu_otel.redis._telemetry import RedisTelemetry
 from huleedu_otel.redis._wrappers import (
@@ -43,6 +42,7 @@ from huleedu_otel.redis._wrappers import (
     sync_wrapper,
 )
 from huleedu_otel.redis.package import _instruments
+from huleedu_service_libs._shared import db_duration as _db_duration
 
 __all__ = ["RedisInstrumentor"]
 

@@ -19,9 +19,9 @@ from opentelemetry.semconv.attributes import db_attributes, error_attributes, se
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 from redis.exceptions import ConnectionError, TimeoutError, WatchError
 
-from huleedu_otel import _failures
 from huleedu_otel.redis._commands import Command, connection_attributes
 from huleedu_otel.redis._native_metrics import redis_py_records_duration
+from huleedu_service_libs._shared import report_once as _failures
 
 __all__ = ["Observation", "RedisTelemetry", "RequestHook", "ResponseHook"]
 

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import ParamSpec
 
-from huleedu_otel import _failures
+from huleedu_service_libs._shared import report_once as _failures
 
 P = ParamSpec("P")
 

@@ -25,8 +25,8 @@ from opentelemetry.metrics import (
 )
 from opentelemetry.trace import Tracer, TracerProvider, get_tracer
 
-from huleedu_otel import _db_duration
-from huleedu_otel._buckets import DB_SECONDS
+from huleedu_service_libs._shared import db_duration as _db_duration
+from huleedu_service_libs._shared.buckets import DB_SECONDS
 
 if TYPE_CHECKING:
     from huleedu_otel.sqlalchemy._pool import PoolMonitor

@@ -20,8 +20,8 @@ from opentelemetry.context import get_current
 from opentelemetry.instrumentation.log_utils import std_to_otel
 from opentelemetry.util.types import AnyValue
 
-from huleedu_service_libs._exception_text import exception_attributes
-from huleedu_service_libs._redaction import redact_mapping, redact_value
+from huleedu_service_libs._shared.exception_text import exception_attributes
+from huleedu_service_libs._shared.redaction import redact_mapping, redact_value
 
 __all__ = ["from_structlog_record", "is_structlog_record", "placeholder", "with_bound_context"]
 

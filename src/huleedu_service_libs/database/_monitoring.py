@@ -17,7 +17,7 @@ from opentelemetry.metrics import Histogram
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from huleedu_service_libs import _otel_bridge
-from huleedu_service_libs.database._buckets import DB_SECONDS
+from huleedu_service_libs._shared.buckets import DB_SECONDS
 
 _SCOPE = "huleedu_service_libs.database"
 

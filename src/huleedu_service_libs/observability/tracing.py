@@ -21,7 +21,7 @@ from opentelemetry.propagators.textmap import Getter
 from opentelemetry.trace import Status, StatusCode
 
 from huleedu_service_libs import _otel_bridge
-from huleedu_service_libs._exception_text import exception_attributes, safe_message
+from huleedu_service_libs._shared.exception_text import exception_attributes, safe_message
 
 __all__ = [
     "extract_trace_context",

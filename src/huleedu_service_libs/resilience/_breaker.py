@@ -24,7 +24,7 @@ from typing import Any, ParamSpec, TypeVar
 from opentelemetry import trace
 from opentelemetry.metrics import MeterProvider
 
-from huleedu_service_libs._exception_text import exception_attributes
+from huleedu_service_libs._shared.exception_text import exception_attributes
 from huleedu_service_libs.errors import CircuitBreakerError
 from huleedu_service_libs.resilience._events import BreakerListener, CircuitBreakerState
 from huleedu_service_libs.resilience._machine import BreakerRules, BreakerStateMachine

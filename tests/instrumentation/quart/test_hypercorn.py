@@ -12,7 +12,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from quart import Quart
 
-from huleedu_otel._buckets import seconds_histogram_views
+from huleedu_otel._setup.views import seconds_histogram_views
 from huleedu_otel.quart import QuartInstrumentor
 from huleedu_otel.testing import TelemetryCapture
 from tests._services import free_port, wait_for_port

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from quart.typing import TestClientProtocol as Client
 
-from huleedu_otel._buckets import HTTP_SECONDS
 from huleedu_otel.testing import TelemetryCapture
+from huleedu_service_libs._shared.buckets import HTTP_SECONDS
 
 
 async def test_duration_is_recorded_with_the_contract_attributes_and_http_buckets(

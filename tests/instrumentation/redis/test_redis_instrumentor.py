@@ -12,10 +12,10 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 from opentelemetry.trace import Span, SpanKind, StatusCode
 
 import redis
-from huleedu_otel._buckets import DB_SECONDS
 from huleedu_otel.redis import RedisInstrumentor
 from huleedu_otel.testing import TelemetryCapture
 from huleedu_service_libs import RedisClient
+from huleedu_service_libs._shared.buckets import DB_SECONDS
 
 DURATION = "db.client.operation.duration"
 

@@ -1,0 +1,11 @@
+"""The SDK set-up pipeline, in the order it runs.
+
+``settings`` (environment → :class:`TelemetrySettings`) → ``resource`` → ``exporters`` →
+``providers`` (tracer, meter and logger providers; ``views`` and ``cardinality`` shape the
+metrics; ``loss_counting`` counts what export drops; ``propagation_logs`` quiets header noise) →
+``prometheus`` (the ``/metrics`` endpoint; ``process_role`` decides which process serves it) →
+``runtime`` (process and event-loop metrics) → ``handle`` (flush and shutdown). ``configure``
+runs the pipeline and activates the instrumentors (``instrumentors``); ``startup`` and ``notice``
+print the one startup line. The Distro (``huleedu_otel.distro``) and
+:func:`huleedu_otel.configure` are its two entry points. A new setting goes in ``settings``.
+"""

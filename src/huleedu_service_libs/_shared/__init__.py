@@ -1,0 +1,13 @@
+"""Internals the library shares with the ``huleedu_otel`` distribution: the one home of each rule.
+
+``huleedu_otel`` imports these (and nothing else private of this package):
+
+- ``redaction``: what counts as a secret and how it is masked (URLs, mappings, free text);
+- ``exception_text``: the safe text of an exception for spans and logs;
+- ``report_once``: telemetry failures are reported once, then swallowed;
+- ``buckets``: histogram bucket bounds in seconds, by semantic-convention family;
+- ``db_duration``: the one ``db.client.operation.duration`` instrument of SQL and Redis;
+- ``messaging``: the Kafka spans, names and metrics of ``KafkaBus`` and the aiokafka instrumentor.
+
+Everything here uses the OpenTelemetry API only.
+"""

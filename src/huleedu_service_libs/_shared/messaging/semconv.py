@@ -1,0 +1,33 @@
+"""Messaging attribute names and values from the OpenTelemetry semantic conventions."""
+
+from __future__ import annotations
+
+from typing import Final
+
+SYSTEM: Final = "messaging.system"
+KAFKA: Final = "kafka"
+OPERATION_TYPE: Final = "messaging.operation.type"
+OPERATION_NAME: Final = "messaging.operation.name"
+DESTINATION: Final = "messaging.destination.name"
+PARTITION: Final = "messaging.destination.partition.id"
+MESSAGE_KEY: Final = "messaging.kafka.message.key"
+OFFSET: Final = "messaging.kafka.offset"
+MESSAGE_ID: Final = "messaging.message.id"
+CONSUMER_GROUP: Final = "messaging.consumer.group.name"
+BATCH_COUNT: Final = "messaging.batch.message_count"
+CLIENT_ID: Final = "messaging.client.id"
+ERROR_TYPE: Final = "error.type"
+
+SENT_MESSAGES: Final = "messaging.client.sent.messages"
+CONSUMED_MESSAGES: Final = "messaging.client.consumed.messages"
+OPERATION_DURATION: Final = "messaging.client.operation.duration"
+PROCESS_DURATION: Final = "messaging.process.duration"
+CONSUMER_LAG: Final = "messaging.kafka.consumer.lag"
+
+
+def error_type(error: BaseException) -> str:
+    """``error.type`` for an exception: its fully qualified class name, bounded and secret-free."""
+    cls = type(error)
+    if cls.__module__ == "builtins":
+        return cls.__qualname__
+    return f"{cls.__module__}.{cls.__qualname__}"
