@@ -16,6 +16,11 @@ PUBLIC_MODULES = [
     "huleedu_service_libs.idempotency",
     "huleedu_service_libs.events",
     "huleedu_service_libs.database",
+    "huleedu_service_libs.error_handling",
+    "huleedu_service_libs.error_handling.factories",
+    "huleedu_service_libs.error_handling.class_management_factories",
+    "huleedu_service_libs.error_handling.file_validation_factories",
+    "huleedu_service_libs.error_handling.spellchecker_factories",
 ]
 #: Instrumentor packages import their wrapper factories into ``__init__`` for ``_instrument``
 #: (the contrib layout); only their ``__all__`` is checked.
