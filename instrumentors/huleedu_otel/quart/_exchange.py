@@ -7,7 +7,6 @@ come from :class:`ServerTelemetry`'s caches.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Awaitable, Callable
 from contextvars import Token
@@ -35,6 +34,7 @@ from huleedu_otel.quart._propagation import parent_context
 from huleedu_otel.quart._query import redact_query
 from huleedu_otel.quart._settings import QuartSettings
 from huleedu_otel.quart._telemetry import OTHER_METHOD, ServerTelemetry, normalise_method
+from huleedu_service_libs._shared.correlation_rule import accepts_bytes
 from huleedu_service_libs._shared.exception_text import exception_attributes
 from huleedu_service_libs.correlation import (
     bind_correlation_id,
@@ -49,8 +49,6 @@ Send = Callable[[Message], Awaitable[None]]
 #: Where the exchange rides in the ASGI scope, so the route recorder can find it.
 EXCHANGE_KEY = "huleedu_otel.quart.exchange"
 CORRELATION_HEADER = b"x-correlation-id"
-#: An incoming id is reused only when it is short and harmless in logs and headers.
-_VALID_CORRELATION_ID = re.compile(rb"[A-Za-z0-9._:\-]{1,128}")
 
 
 def _bounded_query(query: bytes) -> str:
@@ -59,8 +57,9 @@ def _bounded_query(query: bytes) -> str:
 
 
 def _correlation_id(headers: dict[bytes, bytes]) -> str:
+    """The incoming id when the shared rule accepts it, else a new one."""
     given = headers.get(CORRELATION_HEADER)
-    if given is not None and _VALID_CORRELATION_ID.fullmatch(given):
+    if given is not None and accepts_bytes(given):
         return given.decode("ascii")
     return new_correlation_id()
 
