@@ -21,6 +21,9 @@ PUBLIC_MODULES = [
     "huleedu_service_libs.error_handling.class_management_factories",
     "huleedu_service_libs.error_handling.file_validation_factories",
     "huleedu_service_libs.error_handling.spellchecker_factories",
+    "huleedu_service_libs.error_handling.correlation",
+    "huleedu_service_libs.error_handling.quart",
+    "huleedu_service_libs.middleware.frameworks.quart_correlation_middleware",
 ]
 #: Instrumentor packages import their wrapper factories into ``__init__`` for ``_instrument``
 #: (the contrib layout); only their ``__all__`` is checked.
