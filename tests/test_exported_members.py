@@ -24,6 +24,8 @@ PUBLIC_MODULES = [
     "huleedu_service_libs.error_handling.correlation",
     "huleedu_service_libs.error_handling.quart",
     "huleedu_service_libs.middleware.frameworks.quart_correlation_middleware",
+    "huleedu_service_libs.config",
+    "huleedu_service_libs.config.database_utils",
 ]
 #: Instrumentor packages import their wrapper factories into ``__init__`` for ``_instrument``
 #: (the contrib layout); only their ``__all__`` is checked.
