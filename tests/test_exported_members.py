@@ -26,6 +26,7 @@ PUBLIC_MODULES = [
     "huleedu_service_libs.middleware.frameworks.quart_correlation_middleware",
     "huleedu_service_libs.config",
     "huleedu_service_libs.config.database_utils",
+    "huleedu_service_libs.redis_set_operations",
 ]
 #: Instrumentor packages import their wrapper factories into ``__init__`` for ``_instrument``
 #: (the contrib layout); only their ``__all__`` is checked.

@@ -10,16 +10,16 @@ the answer.
 
 from __future__ import annotations
 
-import functools
 import logging
 from typing import Any
 
-from opentelemetry import metrics, trace
+from opentelemetry import trace
 from opentelemetry.semconv.attributes.error_attributes import ERROR_TYPE
 from opentelemetry.semconv.attributes.http_attributes import HTTP_RESPONSE_STATUS_CODE
 from opentelemetry.trace import Status, StatusCode, format_trace_id
 from pydantic_core import to_jsonable_python
 
+from huleedu_service_libs._shared import errors_metric
 from huleedu_service_libs._shared.exception_text import (
     exception_attributes,
     safe_message,
@@ -39,8 +39,8 @@ from huleedu_service_libs.logging_utils import create_service_logger
 
 __all__ = ["UNEXPECTED_MESSAGE", "error_body", "http_error_detail", "observe", "unexpected_detail"]
 
-CODE_ATTRIBUTE = "huleedu.error.code"
-OPERATION_ATTRIBUTE = "huleedu.error.operation"
+CODE_ATTRIBUTE = errors_metric.CODE
+OPERATION_ATTRIBUTE = errors_metric.OPERATION
 #: What a client is told about an exception nobody answered: never the exception's text.
 UNEXPECTED_MESSAGE = "An unexpected error occurred"
 #: The nearest code for a framework's own HTTP exception (an unknown route, ``abort(409)``).
@@ -118,7 +118,7 @@ def _count(detail: ErrorDetailLike, status: int) -> None:
         OPERATION_ATTRIBUTE: detail.operation,
         HTTP_RESPONSE_STATUS_CODE: status,
     }
-    _errors_counter().add(1, attributes)
+    errors_metric.errors_counter().add(1, attributes)
 
 
 def _log_line(detail: ErrorDetailLike, status: int, error: BaseException | None) -> None:
@@ -133,14 +133,6 @@ def _log_line(detail: ErrorDetailLike, status: int, error: BaseException | None)
         _log.error("Request answered with an error", **fields)
     else:
         _log.warning("Request answered with an error", **fields)
-
-
-@functools.cache
-def _errors_counter() -> metrics.Counter:
-    """Created on first use from the global meter (a proxy until an SDK is installed)."""
-    return metrics.get_meter("huleedu_service_libs.error_handling").create_counter(
-        "huleedu.errors", unit="{error}", description="Errors answered, by code"
-    )
 
 
 def _correlation_text(detail: ErrorDetailLike) -> str:
