@@ -11,6 +11,8 @@ the answer.
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Mapping
 from typing import Any
 
 from opentelemetry import trace
@@ -28,16 +30,25 @@ from huleedu_service_libs._shared.exception_text import (
 from huleedu_service_libs._shared.redaction import redact_mapping, redact_text
 from huleedu_service_libs._shared.report_once import report_once
 from huleedu_service_libs.correlation import get_correlation_id
-from huleedu_service_libs.error_handling._codes import ErrorCode, code_value
+from huleedu_service_libs.error_handling._codes import ErrorCode, ErrorCodeLike, code_value
 from huleedu_service_libs.error_handling._context import (
     correlation_uuid,
     create_error_detail_with_context,
 )
 from huleedu_service_libs.error_handling._error import ErrorDetailLike, HuleEduError
 from huleedu_service_libs.error_handling._logging import format_error_for_logging
+from huleedu_service_libs.error_handling._status import status_for
 from huleedu_service_libs.logging_utils import create_service_logger
 
-__all__ = ["UNEXPECTED_MESSAGE", "error_body", "http_error_detail", "observe", "unexpected_detail"]
+__all__ = [
+    "KEPT_HEADERS",
+    "UNEXPECTED_MESSAGE",
+    "AnswerSettings",
+    "error_body",
+    "http_error_detail",
+    "observe",
+    "unexpected_detail",
+]
 
 CODE_ATTRIBUTE = errors_metric.CODE
 OPERATION_ATTRIBUTE = errors_metric.OPERATION
@@ -54,8 +65,27 @@ _HTTP_CODES = {
     503: ErrorCode.SERVICE_UNAVAILABLE,
     504: ErrorCode.TIMEOUT,
 }
+#: Headers of an HTTP exception worth keeping on the JSON answer (``Allow`` on a 405, ...).
+KEPT_HEADERS = frozenset({"allow", "retry-after", "www-authenticate"})
 _log = create_service_logger("huleedu_service_libs.error_handling")
 _stdlib_log = logging.getLogger("huleedu_service_libs.error_handling")
+
+
+class AnswerSettings:
+    """What ``register_error_handlers`` was given: a service's statuses and its name."""
+
+    __slots__ = ("service_name", "statuses")
+
+    def __init__(
+        self, status_codes: Mapping[ErrorCodeLike, int] | None, service_name: str | None
+    ) -> None:
+        self.statuses = {code_value(code): status for code, status in (status_codes or {}).items()}
+        self.service_name = (
+            service_name or os.environ.get("OTEL_SERVICE_NAME") or os.environ.get("SERVICE_NAME")
+        )
+
+    def status(self, detail: ErrorDetailLike) -> int:
+        return status_for(detail.error_code, self.statuses)
 
 
 def http_error_detail(status: int, message: str, service: str, operation: str) -> ErrorDetailLike:
