@@ -13,9 +13,6 @@ import traceback
 import uuid
 from typing import Any
 
-from opentelemetry import trace
-from opentelemetry.trace import format_span_id, format_trace_id
-
 from huleedu_service_libs._shared.redaction import redact_text
 from huleedu_service_libs.correlation import get_correlation_id
 from huleedu_service_libs.error_handling._codes import ErrorCodeLike, as_code
@@ -55,8 +52,7 @@ def create_error_detail_with_context(
     capture_stack: bool = True,
 ) -> ErrorDetail:
     """An ``ErrorDetail`` tied to the current request or message and to the current span."""
-    span_context = trace.get_current_span().get_span_context()
-    traced = span_context.is_valid
+    trace_id, span_id = _current_span_ids()
     return ErrorDetail(
         error_code=as_code(error_code),
         message=message,
@@ -69,9 +65,20 @@ def create_error_detail_with_context(
         operation=operation,
         details=dict(details) if details else {},
         stack_trace=_caller_stack() if capture_stack else None,
-        trace_id=format_trace_id(span_context.trace_id) if traced else None,
-        span_id=format_span_id(span_context.span_id) if traced else None,
+        trace_id=trace_id,
+        span_id=span_id,
     )
+
+
+def _current_span_ids() -> tuple[str | None, str | None]:
+    """The current span's ids as hex. The OTel API is imported here, on the first error, so
+    importing ``error_handling`` stays as light as its models."""
+    from opentelemetry import trace
+
+    context = trace.get_current_span().get_span_context()
+    if not context.is_valid:
+        return None, None
+    return trace.format_trace_id(context.trace_id), trace.format_span_id(context.span_id)
 
 
 def _caller_stack() -> str:
