@@ -41,7 +41,7 @@ def metric_names(expr: str) -> set[str]:
 
 
 def test_there_is_a_dashboard_for_each_area() -> None:
-    """HTTP, the DB pool, Kafka throughput and lag, breakers and idempotency each have panels."""
+    """HTTP, errors, the DB pool, Kafka throughput and lag, breakers and idempotency: panels."""
     queries = " ".join(expr for _, expr in _expressions())
     for needle in (
         "http_server_request_duration_seconds",
@@ -50,6 +50,7 @@ def test_there_is_a_dashboard_for_each_area() -> None:
         "messaging_kafka_consumer_lag",
         "circuit_breaker_state",
         "idempotency_messages_total",
+        "huleedu_errors_total",
     ):
         assert needle in queries
 
