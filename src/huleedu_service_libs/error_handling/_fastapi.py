@@ -23,12 +23,12 @@ from huleedu_service_libs.error_handling._answer import (
     AnswerSettings,
     error_body,
     http_error_detail,
-    observe,
     unexpected_detail,
 )
 from huleedu_service_libs.error_handling._codes import ErrorCode, ErrorCodeLike
 from huleedu_service_libs.error_handling._context import create_error_detail_with_context
 from huleedu_service_libs.error_handling._error import ErrorDetailLike, HuleEduError
+from huleedu_service_libs.error_handling._observe import observe
 from huleedu_service_libs.error_handling.correlation import (
     extract_correlation_context_from_request,
 )

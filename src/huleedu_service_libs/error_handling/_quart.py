@@ -14,11 +14,11 @@ from huleedu_service_libs.error_handling._answer import (
     AnswerSettings,
     error_body,
     http_error_detail,
-    observe,
     unexpected_detail,
 )
 from huleedu_service_libs.error_handling._codes import ErrorCodeLike, code_value
 from huleedu_service_libs.error_handling._error import ErrorDetailLike, HuleEduError
+from huleedu_service_libs.error_handling._observe import observe
 from huleedu_service_libs.error_handling._status import status_for
 
 __all__ = ["create_error_response", "register_error_handlers"]
