@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import structlog
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.telemetry import TelemetryConfig
 from opentelemetry.trace import StatusCode, format_trace_id
 from pydantic import BaseModel
 
@@ -19,6 +20,9 @@ from huleedu_service_libs.error_handling.correlation import extract_correlation_
 from huleedu_service_libs.error_handling.fastapi import register_error_handlers
 from tests.error_handling._apps import SECRET, EssayErrorCode
 
+#: FastAPI traces requests itself; its own HTTP metrics stay off here, because their names are
+#: the Quart instrumentor's and the session's one meter provider would mix the two.
+TELEMETRY: TelemetryConfig = {"metrics": False}
 BODY_KEYS = {"code", "message", "correlation_id", "service", "operation", "timestamp", "details"}
 
 
@@ -29,7 +33,7 @@ class Login(BaseModel):
 
 
 def create_app() -> FastAPI:
-    app = FastAPI(title="essay_api")
+    app = FastAPI(title="essay_api", telemetry=TELEMETRY)
     register_error_handlers(app, status_codes={EssayErrorCode.ESSAY_LOCKED: 423})
 
     @app.get("/essays/{essay_id}")
@@ -188,7 +192,7 @@ async def test_an_unexpected_exception_is_a_generic_500_and_its_secret_stays_out
 async def test_a_services_own_code_uses_its_registered_status(otel: TelemetryCapture) -> None:
     from huleedu_service_libs.error_handling import raise_error
 
-    app = FastAPI(title="locks")
+    app = FastAPI(title="locks", telemetry=TELEMETRY)
     register_error_handlers(app, status_codes={EssayErrorCode.ESSAY_LOCKED: 423})
 
     @app.get("/lock")
@@ -205,7 +209,7 @@ async def test_a_services_own_code_uses_its_registered_status(otel: TelemetryCap
 
 async def test_correlation_context_from_a_fastapi_request() -> None:
     seen: dict[str, Any] = {}
-    app = FastAPI()
+    app = FastAPI(telemetry=TELEMETRY)
 
     @app.get("/ctx")
     async def ctx(request: Request) -> dict[str, str]:
