@@ -50,7 +50,7 @@ def test_signals_reach_their_backends() -> None:
     assert "otlp/jaeger" in PIPELINES["traces"]["exporters"]
     assert "spanmetrics" in PIPELINES["traces"]["exporters"]
     assert "prometheus" in PIPELINES["metrics"]["exporters"]
-    assert PIPELINES["logs"]["exporters"] == ["debug"]
+    assert PIPELINES["logs"]["exporters"] == ["otlphttp/loki"]
     assert "resourcedetection" in CONFIG["processors"]
 
 
