@@ -76,12 +76,20 @@ def _instrumentation_spec() -> dict[str, object]:
     return spec
 
 
-def operator_env(pod: Path, container_env: dict[str, str], endpoint: str) -> dict[str, str]:
-    """The variables the operator gives the container: its own win, then the resource's."""
+def operator_env(
+    pod: Path,
+    container_env: dict[str, str],
+    endpoint: str,
+    resource_env: tuple[dict[str, str], ...] = (),
+) -> dict[str, str]:
+    """The variables the operator gives the container: its own win, then the resource's.
+
+    ``resource_env`` stands for entries a team adds to the resource's ``spec.python.env``.
+    """
     spec = _instrumentation_spec()
     python: dict[str, list[dict[str, str]]] = spec["python"]  # type: ignore[assignment]
     env = dict(container_env)
-    for item in python["env"]:
+    for item in [*python["env"], *resource_env]:
         env.setdefault(item["name"], item["value"])
     volume = pod / "otel-auto-instrumentation-python"
     app_path = env.get("PYTHONPATH")
@@ -112,7 +120,9 @@ class Started:
     proc: subprocess.Popen[str]
 
 
-def _container_env(pod: Path, kafka_bootstrap: str, redis_url: str, metrics_port: int) -> dict:
+def _container_env(
+    pod: Path, kafka_bootstrap: str, redis_url: str, metrics_port: int
+) -> dict[str, str]:
     """What the service's own Deployment sets (the operator leaves these alone)."""
     return {
         "PYTHONPATH": str(pod / "app"),
@@ -141,11 +151,11 @@ def started(
     """The example service started the operator's way; ``grpc`` as a resource may ask for it."""
     port, metrics_port = free_port(), free_port()
     container = _container_env(pod, kafka_bootstrap, redis_url, metrics_port)
-    if request.param == "grpc":
-        container["OTEL_EXPORTER_OTLP_PROTOCOL"] = "grpc"
+    asked = ({"name": "OTEL_EXPORTER_OTLP_PROTOCOL", "value": "grpc"},)
     with OtlpReceiver() as receiver, OtlpHttpReceiver(receiver) as http:
         endpoint = receiver.endpoint if request.param == "grpc" else http.endpoint
-        env = {**clean_env(), **operator_env(pod, container, endpoint)}
+        resource_env = asked if request.param == "grpc" else ()
+        env = {**clean_env(), **operator_env(pod, container, endpoint, resource_env)}
         argv = [sys.executable, "-m", "hypercorn", "--bind", f"127.0.0.1:{port}", EXAMPLE_APP]
         output = tmp_path / "service.log"
         with output.open("w") as sink:
@@ -208,7 +218,9 @@ def test_the_injected_service_exports_route_named_spans_metrics_and_logs(
     ).read()
     assert b"http_server_request_duration_seconds_count{" in scrape
     otlp_paths = {"/v1/traces", "/v1/metrics", "/v1/logs"}
-    assert otlp_paths <= set(started.http.paths) or started.protocol == "grpc"
+    # over gRPC nothing reaches the HTTP front door; over http/protobuf all three signals do
+    http_got = set(started.http.paths)
+    assert http_got == (set() if started.protocol == "grpc" else otlp_paths)
     assert "otlp/" + started.protocol in started.output.read_text()
 
 
