@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 from huleedu_otel.receiver import OtlpReceiver, ReceivedSpan, attributes_of
 from tests._services import wait_for_port
@@ -182,8 +183,12 @@ def _call(port: int, method: str, path: str, body: object | None = None) -> dict
         return answer
 
 
+def _of_kind(spans: list[ReceivedSpan], kind: int) -> list[ReceivedSpan]:
+    return [s for s in spans if s.span.kind == kind]
+
+
 def _server_spans(receiver: OtlpReceiver) -> list[ReceivedSpan]:
-    return [s for s in receiver.spans() if s.span.kind == s.span.SPAN_KIND_SERVER]
+    return _of_kind(receiver.spans(), Span.SPAN_KIND_SERVER)
 
 
 def test_the_injected_service_exports_route_named_spans_metrics_and_logs(
@@ -239,11 +244,9 @@ def test_nothing_is_instrumented_twice_beside_upstream_instrumentations(
     post_trace = next(s.trace_id for s in _server_spans(receiver) if s.name.startswith("POST"))
     in_get = [s for s in receiver.spans() if s.trace_id == get_trace]
     in_post = [s for s in receiver.spans() if s.trace_id == post_trace]
-    kinds = lambda spans, kind: [s.name for s in spans if s.span.kind == kind]  # noqa: E731
-    span_kind = receiver.spans()[0].span
-    assert len(kinds(in_get, span_kind.SPAN_KIND_SERVER)) == 1
-    assert len(kinds(in_post, span_kind.SPAN_KIND_SERVER)) == 1
-    assert len(kinds(in_post, span_kind.SPAN_KIND_PRODUCER)) == 1
+    assert len(_of_kind(in_get, Span.SPAN_KIND_SERVER)) == 1
+    assert len(_of_kind(in_post, Span.SPAN_KIND_SERVER)) == 1
+    assert len(_of_kind(in_post, Span.SPAN_KIND_PRODUCER)) == 1
     redis = [s.name for s in in_get if s.attributes.get("db.system.name") == "redis"]
     assert "GET" in redis
     assert sorted(redis) == sorted(set(redis))  # each command once (the client's PING, the GET)
@@ -289,7 +292,20 @@ def test_the_operators_path_order_picks_the_injected_copies(pod: Path) -> None:
     ).stdout.split()
     volume = str(pod / "otel-auto-instrumentation-python")
     assert [p.startswith(volume) for p in out] == [True, True, True, False]
-    assert out[3].startswith(str(pod / "app"))  # upstream's distro: present, and not chosen
+    # upstream's distro is on the path first; the service tests show ours is the one picked
+    assert out[3].startswith(str(pod / "app"))
+
+
+def test_without_the_resources_choice_upstreams_configurator_would_win(pod: Path) -> None:
+    """Why the Instrumentation names our Distro and Configurator: the app's path comes first."""
+    env = {**clean_env(), **operator_env(pod, {"PYTHONPATH": str(pod / "app")}, "http://x")}
+    for name in ("OTEL_PYTHON_DISTRO", "OTEL_PYTHON_CONFIGURATOR"):
+        del env[name]
+    env.update(OTEL_TRACES_EXPORTER="none", OTEL_METRICS_EXPORTER="none", OTEL_LOGS_EXPORTER="none")
+    result = subprocess.run(
+        [sys.executable, "-c", "pass"], env=env, capture_output=True, text=True, check=True
+    )
+    assert "Configuration of huleedu_configurator not loaded" in result.stderr
 
 
 def test_the_telemetry_half_needs_nothing_from_the_application(pod: Path) -> None:
