@@ -31,7 +31,7 @@ from tests.conftest import REPO_ROOT, clean_env, free_port
 from tests.deployment._otlp_http import OtlpHttpReceiver
 
 #: The example service, as hypercorn names it (one place to change if it moves).
-EXAMPLE_APP = "huleedu_otel.examples.essay_service.app:app"
+EXAMPLE_APP = "huleedu_otel.tools.examples.essay_service.app:app"
 AUTOINSTRUMENTATION = REPO_ROOT / "deploy" / "kubernetes" / "autoinstrumentation"
 INSTRUMENTATION = REPO_ROOT / "deploy" / "kubernetes" / "instrumentation.yaml"
 #: The operator's constants (pkg/instrumentation/python.go).

@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from tests.conftest import REPO_ROOT
+from tests.deployment.test_autoinstrumentation import EXAMPLE_APP
 
 KUBERNETES = REPO_ROOT / "deploy" / "kubernetes"
 DATA = Path(__file__).with_name("data")
@@ -211,7 +212,7 @@ def test_the_example_service_is_injected_and_scraped() -> None:
     )
     assert deployment["metadata"]["namespace"] == instrumentation["metadata"]["namespace"]
     (container,) = pod["spec"]["containers"]
-    assert container["command"][0] == "hypercorn"
+    assert (container["command"][0], container["command"][-1]) == ("hypercorn", EXAMPLE_APP)
     assert "--workers" in container["command"]
     env = {e["name"]: e["value"] for e in instrumentation["spec"]["python"]["env"]}
     assert (
