@@ -174,7 +174,7 @@ def test_a_password_given_to_the_settings_builds_the_development_url(
     clean: pytest.MonkeyPatch,
 ) -> None:
     clean.setenv("HULEEDU_DB_USER", "essay")
-    settings = EssaySettings(DB_PASSWORD=SecretStr("given-pw"), ENVIRONMENT="testing")
+    settings = EssaySettings(DB_PASSWORD=SecretStr("given-pw"), ENVIRONMENT=Environment.TESTING)
     url = settings.build_database_url(
         database_name="essays", service_env_var_prefix="ESSAY_SERVICE", dev_port=5433
     )
