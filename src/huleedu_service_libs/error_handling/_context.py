@@ -9,11 +9,10 @@ a UUID is kept; any other accepted id maps to a UUIDv5 derived from it, the same
 from __future__ import annotations
 
 import os
-import traceback
+import sys
 import uuid
 from typing import Any
 
-from huleedu_service_libs._shared.redaction import redact_text
 from huleedu_service_libs.correlation import get_correlation_id
 from huleedu_service_libs.error_handling._codes import ErrorCodeLike, as_code
 from huleedu_service_libs.error_handling._model import ErrorDetail
@@ -82,10 +81,16 @@ def _current_span_ids() -> tuple[str | None, str | None]:
 
 
 def _caller_stack() -> str:
-    """Where the error was raised from, without this package's own frames."""
-    frames = [
-        frame
-        for frame in traceback.extract_stack(limit=_STACK_DEPTH)
-        if not frame.filename.startswith(_OWN_FILES)
-    ]
-    return redact_text("".join(traceback.format_list(frames)))
+    """Where the error was raised from (innermost last), without this package's own frames.
+
+    File, line and function only: reading source lines cost ~30 µs per error (services raise
+    404s on hot paths) and could quote a literal secret; a frame walk costs ~2 µs.
+    """
+    frame = sys._getframe(1)
+    lines: list[str] = []
+    while frame is not None and len(lines) < _STACK_DEPTH:
+        code = frame.f_code
+        if not code.co_filename.startswith(_OWN_FILES):
+            lines.append(f'  File "{code.co_filename}", line {frame.f_lineno}, in {code.co_name}\n')
+        frame = frame.f_back  # type: ignore[assignment]
+    return "".join(reversed(lines))
