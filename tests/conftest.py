@@ -22,8 +22,10 @@ from tests._services import free_port
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BIN_DIR = Path(sys.executable).parent
 IN_CI = os.environ.get("CI", "").lower() == "true"
+#: What :func:`protected_redis` requires; the tests using it check that it never shows.
+REDIS_PASSWORD = "s3cret-Pa55word"
 
-__all__ = ["BIN_DIR", "REPO_ROOT", "clean_env", "free_port"]
+__all__ = ["BIN_DIR", "REDIS_PASSWORD", "REPO_ROOT", "clean_env", "free_port"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -106,3 +108,12 @@ async def killable_client(killable_redis: _services.ServerProcess) -> AsyncItera
     await client.start()
     yield client
     await client.stop()
+
+
+@pytest.fixture
+def protected_redis() -> Iterator[_services.ServerProcess]:
+    """A test-owned redis-server that requires :data:`REDIS_PASSWORD`."""
+    process = _services.redis_server()
+    process.argv += ["--requirepass", REDIS_PASSWORD]
+    yield process.start()
+    process.stop()

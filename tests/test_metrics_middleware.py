@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
 from quart import Quart
 
 from huleedu_otel.quart import QuartInstrumentor
@@ -32,9 +35,18 @@ def create_app() -> Quart:
     return app
 
 
-async def test_seed_example_records_the_semconv_request_histogram(otel: TelemetryCapture) -> None:
-    """request_count/request_duration became http.server.request.duration, labelled by route."""
+@pytest.fixture
+def app() -> Iterator[Quart]:
+    """The seed's example app; its instrumentation is undone after the test."""
     app = create_app()
+    yield app
+    QuartInstrumentor.uninstrument_app(app)
+
+
+async def test_seed_example_records_the_semconv_request_histogram(
+    app: Quart, otel: TelemetryCapture
+) -> None:
+    """request_count/request_duration became http.server.request.duration, labelled by route."""
     client = app.test_client()
 
     for content_id in ("a", "b", "c"):
@@ -49,15 +61,14 @@ async def test_seed_example_records_the_semconv_request_histogram(otel: Telemetr
     }
     assert point.count == 3
     assert len(otel.spans("GET /content/<content_id>")) == 3
-    QuartInstrumentor.uninstrument_app(app)
 
 
-async def test_calling_it_twice_records_each_request_once(otel: TelemetryCapture) -> None:
+async def test_calling_it_twice_records_each_request_once(
+    app: Quart, otel: TelemetryCapture
+) -> None:
     """A second call does not instrument the app again."""
-    app = create_app()
     setup_standard_service_metrics_middleware(app, "content_service")
 
     await app.test_client().get("/content/a")
 
     assert otel.metrics.count("http.server.request.duration") == 1
-    QuartInstrumentor.uninstrument_app(app)
