@@ -19,6 +19,18 @@ PUBLIC_MODULES = [
     "huleedu_service_libs.idempotency",
     "huleedu_service_libs.events",
     "huleedu_service_libs.database",
+    "huleedu_service_libs.error_handling",
+    "huleedu_service_libs.error_handling.factories",
+    "huleedu_service_libs.error_handling.class_management_factories",
+    "huleedu_service_libs.error_handling.file_validation_factories",
+    "huleedu_service_libs.error_handling.spellchecker_factories",
+    "huleedu_service_libs.error_handling.correlation",
+    "huleedu_service_libs.error_handling.quart",
+    "huleedu_service_libs.error_handling.testing",
+    "huleedu_service_libs.middleware.frameworks.quart_correlation_middleware",
+    "huleedu_service_libs.config",
+    "huleedu_service_libs.config.database_utils",
+    "huleedu_service_libs.redis_set_operations",
 ]
 #: Instrumentor packages import their wrapper factories into ``__init__`` for ``_instrument``
 #: (the contrib layout); only their ``__all__`` is checked.
