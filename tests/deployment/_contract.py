@@ -1,6 +1,6 @@
 """The Prometheus names the README's tables give: what dashboards may query.
 
-(ARCHITECTURE.md, "Telemetry names", says which names are semantic conventions and which ours.)
+(ARCHITECTURE.md, "The telemetry contract", says which are semantic conventions and which ours.)
 
 Histograms list their base name; ``_bucket``, ``_count`` and ``_sum`` series derive from it.
 """

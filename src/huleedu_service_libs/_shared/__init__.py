@@ -9,7 +9,10 @@
 - ``buckets``: histogram bucket bounds in seconds, by semantic-convention family;
 - ``db_duration``: the one ``db.client.operation.duration`` instrument of SQL and Redis;
 - ``messaging``: the Kafka spans, names and metrics of ``KafkaBus`` and the aiokafka instrumentor;
-- ``lazy``: package ``__init__`` modules that import their names on first use.
+- ``lazy``: package ``__init__`` modules that import their names on first use;
+- ``correlation_rule``: which incoming correlation ids are reused (HTTP and Kafka alike);
+- ``answered_error``, ``errors_metric``: the ``error.type`` of an answered 5xx for the SERVER
+  span, and the one ``huleedu.errors`` counter.
 
 Everything here uses the OpenTelemetry API only.
 """

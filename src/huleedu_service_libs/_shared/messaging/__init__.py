@@ -2,5 +2,5 @@
 
 One implementation of the send and process spans and the messaging metrics, so whichever side
 emits them, names and attributes are the same (the messaging semantic conventions; see
-ARCHITECTURE.md, "Telemetry names", and the README's messaging section).
+ARCHITECTURE.md, "The telemetry contract", and the README's messaging section).
 """
