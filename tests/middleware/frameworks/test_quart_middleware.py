@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from opentelemetry import trace
 from quart import Quart
@@ -12,6 +10,7 @@ from huleedu_otel.quart import QuartInstrumentor
 from huleedu_otel.testing import TelemetryCapture
 from huleedu_service_libs.metrics_middleware import setup_standard_service_metrics_middleware
 from huleedu_service_libs.middleware.frameworks.quart_middleware import setup_tracing_middleware
+from tests.conftest import QuartApps
 
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 
@@ -27,11 +26,9 @@ def _app() -> Quart:
 
 
 @pytest.fixture
-def app() -> Iterator[Quart]:
+def app(quart_apps: QuartApps) -> Quart:
     """A plain app; whatever the middlewares instrumented on it is undone after the test."""
-    app = _app()
-    yield app
-    QuartInstrumentor.uninstrument_app(app)
+    return quart_apps.restored_after(_app())
 
 
 async def test_seed_example_traces_requests_with_w3c_context_and_correlation_id(
