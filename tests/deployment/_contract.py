@@ -36,6 +36,7 @@ SERIES = frozenset(
         "circuit_breaker_calls_total",
         "circuit_breaker_state_transitions_total",
         "idempotency_messages_total",
+        "huleedu_errors_total",
         "target_info",
     }
 )

@@ -21,7 +21,9 @@ def _scrape_until(port: int, wanted: str, timeout: float = 15.0) -> str:
     deadline = time.monotonic() + timeout
     body = ""
     while time.monotonic() < deadline:
-        body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+        body = str(
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read(), "utf-8"
+        )
         if wanted in body:
             return body
         time.sleep(0.1)
