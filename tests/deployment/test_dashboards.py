@@ -150,3 +150,19 @@ def test_the_dashboard_has_a_logs_panel_on_loki() -> None:
         assert {m[1] for m in matchers if m} <= _LOKI_OTLP_LABELS
         # Loki refuses a selector whose every matcher also matches the empty string
         assert any(m and not re.fullmatch(m[3], "") for m in matchers if m[2] in {"=", "=~"})
+
+
+def test_latency_panels_show_exemplars_that_open_jaeger() -> None:
+    """Every percentile panel asks for exemplars, and the Prometheus datasource links an
+    exemplar's ``trace_id`` to the Jaeger datasource."""
+    latency = [
+        target
+        for dashboard in DASHBOARDS
+        for panel in json.loads(dashboard.read_text())["panels"]
+        for target in panel.get("targets", [])
+        if "histogram_quantile" in target.get("expr", "")
+    ]
+    assert latency
+    assert all(target.get("exemplar") is True for target in latency)
+    (link,) = _datasources()["prometheus"]["jsonData"]["exemplarTraceIdDestinations"]
+    assert (link["name"], link["datasourceUid"]) == ("trace_id", "jaeger")

@@ -26,6 +26,7 @@ from opentelemetry.sdk.resources import Resource
 from huleedu_otel._setup.prometheus.endpoint import PrometheusEndpoint
 from huleedu_otel._setup.prometheus.merge import Part, merge
 from huleedu_otel._setup.prometheus.snapshot import Snapshot, decode
+from huleedu_service_libs._shared.report_once import report_once
 
 #: Set by the supervisor for its workers: ``<supervisor pid>:<directory>``.
 SUPERVISOR_VAR = "HULEEDU_OTEL_METRICS_SUPERVISOR"
@@ -85,14 +86,24 @@ class ServiceMetrics:
         self._last: dict[str, Snapshot] = {}
 
     def collect(self) -> MetricsData | None:
+        """The whole service; if merging fails, this process's own metrics (and one warning)."""
         with self._lock:
-            self._fold_finals()
-            parts = [Part(self._retired, live=False)] if self._retired else []
             own = self._own()
-            if own is not None:
-                parts.append(Part(Snapshot(os.getpid(), "supervisor", own), live=True))
-            parts += self._workers()
-            return merge(parts, self._resource)
+            try:
+                return self._merged(own)
+            except Exception:
+                report_once(
+                    _log, "merging the workers' metrics", "/metrics shows this process only"
+                )
+                return own
+
+    def _merged(self, own: MetricsData | None) -> MetricsData:
+        self._fold_finals()
+        parts = [Part(self._retired, live=False)] if self._retired else []
+        if own is not None:
+            parts.append(Part(Snapshot(os.getpid(), "supervisor", own), live=True))
+        parts += self._workers()
+        return merge(parts, self._resource)
 
     def _workers(self) -> list[Part]:
         sockets = {p.name.removesuffix(SOCKET_SUFFIX): p for p in self._paths(SOCKET_SUFFIX)}
