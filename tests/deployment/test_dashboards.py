@@ -166,3 +166,19 @@ def test_panel_ids_are_unique_and_panels_do_not_overlap(path: Path) -> None:
             for y in range(grid["y"], grid["y"] + grid["h"]):
                 assert (x, y) not in cells, (panel["title"], cells[(x, y)])
                 cells[(x, y)] = panel["title"]
+
+
+def test_latency_panels_show_exemplars_that_open_jaeger() -> None:
+    """Every percentile panel asks for exemplars, and the Prometheus datasource links an
+    exemplar's ``trace_id`` to the Jaeger datasource."""
+    latency = [
+        target
+        for dashboard in DASHBOARDS
+        for panel in json.loads(dashboard.read_text())["panels"]
+        for target in panel.get("targets", [])
+        if "histogram_quantile" in target.get("expr", "")
+    ]
+    assert latency
+    assert all(target.get("exemplar") is True for target in latency)
+    (link,) = _datasources()["prometheus"]["jsonData"]["exemplarTraceIdDestinations"]
+    assert (link["name"], link["datasourceUid"]) == ("trace_id", "jaeger")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,8 +13,8 @@ from opentelemetry.trace import StatusCode, format_trace_id
 from quart import Quart
 from quart.typing import TestClientProtocol as Client
 
-from huleedu_otel.quart import QuartInstrumentor
 from huleedu_otel.testing import TelemetryCapture
+from tests.conftest import QuartApps
 from tests.error_handling._apps import SECRET, create_app
 
 BODY_KEYS = {
@@ -31,11 +30,8 @@ BODY_KEYS = {
 
 
 @pytest.fixture
-def app(otel: TelemetryCapture) -> Iterator[Quart]:
-    app = create_app()
-    QuartInstrumentor.instrument_app(app)
-    yield app
-    QuartInstrumentor.uninstrument_app(app)
+def app(otel: TelemetryCapture, quart_apps: QuartApps) -> Quart:
+    return quart_apps.instrumented(create_app())
 
 
 @pytest.fixture
