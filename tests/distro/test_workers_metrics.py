@@ -63,12 +63,15 @@ def test_replaced_workers_neither_lose_counts_nor_go_backwards() -> None:
 
 def test_openmetrics_exemplars_name_spans_the_collector_received() -> None:
     """Through the supervisor, an OpenMetrics scrape's bucket exemplars carry trace ids of
-    spans the workers exported; ``promtool check metrics`` accepts both formats."""
+    spans the workers exported; both formats are valid; OTLP stays per process (each worker
+    and the supervisor with its own service.instance.id)."""
     with OtlpReceiver() as receiver:
         env = {
             "OTEL_TRACES_EXPORTER": "otlp",
+            "OTEL_METRICS_EXPORTER": "otlp,prometheus",
             "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
             "OTEL_BSP_SCHEDULE_DELAY": "100",
+            "OTEL_METRIC_EXPORT_INTERVAL": "200",
         }
         with launched(hypercorn_command(["--workers", "2"]), **env) as server:
             for i in range(10):
@@ -78,6 +81,8 @@ def test_openmetrics_exemplars_name_spans_the_collector_received() -> None:
             plain = server.scrape()
             receiver.wait_for(lambda r: len({s.trace_id for s in r.spans()}) >= 10)
             traced = {s.trace_id for s in receiver.spans()}
+            receiver.wait_for(lambda r: len(_instances(r)) >= 3)
+            instances = _instances(receiver)
     exemplars = [
         line.split('trace_id="')[1][:32]
         for line in openmetrics.splitlines()
@@ -91,6 +96,11 @@ def test_openmetrics_exemplars_name_spans_the_collector_received() -> None:
     # strict (EOF, exemplar syntax and size, one TYPE per family) and raises on any violation.
     families = list(openmetrics_families(openmetrics))
     assert {"target", "http_server_request_duration_seconds"} <= {f.name for f in families}
+    assert len(instances) == 3  # the supervisor and two workers, each exporting its own
+
+
+def _instances(receiver: OtlpReceiver) -> set[str]:
+    return {str(resource["service.instance.id"]) for resource, _ in receiver.metrics()}
 
 
 def _promtool_problems(exposition: str) -> list[str]:
