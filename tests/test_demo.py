@@ -47,9 +47,8 @@ def _assert_the_whole_story(output: str) -> None:
     assert re.search(
         r'circuit_breaker_state_transitions_total\{[^}]*to_state="open"\} 1.0', metrics
     )
-    # a gauge, per process: the supervisor serves its worker's with the worker's process_pid
     assert re.search(
-        r'circuit_breaker_state\{circuit_breaker_name="grader-api",process_pid="\d+"\} 0.0', metrics
+        r'circuit_breaker_state\{circuit_breaker_name="grader-api"[^}]*\} 0.0', metrics
     )
     assert "messaging_client_consumed_messages_total" in metrics
     # Redis and SQL points share one family: each keeps its own label values
