@@ -28,7 +28,11 @@ class KafkaPublisherProtocol(Protocol):
     async def stop(self) -> None: ...
 
     async def publish(
-        self, topic: str, envelope: EventEnvelope[Any], key: str | None = None
+        self,
+        topic: str,
+        envelope: EventEnvelope[Any],
+        key: str | None = None,
+        headers: Sequence[tuple[str, bytes]] | None = None,
     ) -> None: ...
 
 

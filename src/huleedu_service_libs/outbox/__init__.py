@@ -1,0 +1,44 @@
+"""The transactional outbox: an event is published exactly when the transaction that wrote it
+commits, through crashes, relay replicas and broker outages, in the trace of that transaction.
+
+A service writes its rows and, in the same session, ``OutboxManager.publish_to_outbox(...)``;
+an ``EventRelayWorker`` (one or more replicas) publishes committed rows through ``KafkaBus``::
+
+    repository = PostgreSQLOutboxRepository(engine, service_name="essay-service")
+    manager = OutboxManager(repository, service_name="essay-service")
+    async with session.begin():
+        session.add(essay)
+        await manager.publish_to_outbox("essay", essay.id, "EssaySubmitted", envelope,
+                                        topic="essay-events", message_key=essay.id,
+                                        session=session)
+    relay = EventRelayWorker(repository, kafka_bus, OutboxSettings(), "essay-service")
+    await relay.start()
+"""
+
+from huleedu_service_libs.outbox.manager import OutboxManager
+from huleedu_service_libs.outbox.models import (
+    DEFAULT_OUTBOX_TABLE_NAME,
+    Base,
+    EventOutbox,
+    create_outbox_table,
+    outbox_table,
+)
+from huleedu_service_libs.outbox.monitoring import OutboxMetrics
+from huleedu_service_libs.outbox.protocols import OutboxEvent, OutboxRepositoryProtocol
+from huleedu_service_libs.outbox.relay import EventRelayWorker, OutboxSettings
+from huleedu_service_libs.outbox.repository import PostgreSQLOutboxRepository
+
+__all__ = [
+    "DEFAULT_OUTBOX_TABLE_NAME",
+    "Base",
+    "EventOutbox",
+    "EventRelayWorker",
+    "OutboxEvent",
+    "OutboxManager",
+    "OutboxMetrics",
+    "OutboxRepositoryProtocol",
+    "OutboxSettings",
+    "PostgreSQLOutboxRepository",
+    "create_outbox_table",
+    "outbox_table",
+]
