@@ -18,13 +18,13 @@ def envelope(**data: Any) -> EventEnvelope[dict[str, Any]]:
 
 
 async def eventually(
-    condition: Callable[[], Awaitable[bool]], timeout: float = 20.0, what: str = "condition"
+    condition: Callable[[], Awaitable[bool]], within: float = 20.0, what: str = "condition"
 ) -> None:
-    """Poll ``condition`` until it holds; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
+    """Poll ``condition`` until it holds; fail after ``within`` seconds."""
+    deadline = time.monotonic() + within
     while not await condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not hold within {timeout}s")
+            raise AssertionError(f"{what} did not hold within {within}s")
         await asyncio.sleep(0.02)
 
 
@@ -44,12 +44,12 @@ class TopicReader:
     async def __aexit__(self, *_: object) -> None:
         await self._consumer.stop()
 
-    async def read(self, count: int, timeout: float = 20.0) -> list[Any]:
+    async def read(self, count: int, within: float = 20.0) -> list[Any]:
         """Wait until at least ``count`` records arrived; returns all read so far."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + within
         while len(self.records) < count:
             if time.monotonic() > deadline:
-                raise AssertionError(f"{len(self.records)} of {count} records after {timeout}s")
+                raise AssertionError(f"{len(self.records)} of {count} records after {within}s")
             batch = await self._consumer.getmany(timeout_ms=200)
             for records in batch.values():
                 self.records.extend(records)

@@ -11,7 +11,11 @@ from sqlalchemy import MetaData, Table
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from huleedu_service_libs import KafkaBus
-from huleedu_service_libs.outbox import PostgreSQLOutboxRepository, create_outbox_table, outbox_table
+from huleedu_service_libs.outbox import (
+    PostgreSQLOutboxRepository,
+    create_outbox_table,
+    outbox_table,
+)
 from tests.messaging._kafka import TANSU_OPTIONS
 
 

@@ -34,15 +34,19 @@ async def test_a_rolled_back_transaction_leaves_no_event(
     """The row is written in the caller's session: its rollback takes the event with it."""
     manager = OutboxManager(repository, service_name="test-service")
     sessions = async_sessionmaker(engine)
-    with pytest.raises(Boom):
+
+    async def write_then_fail() -> None:
         async with sessions() as session, session.begin():
             await manager.publish_to_outbox(
                 "essay", "e-1", "EssaySubmitted", envelope(n=1), topic, session=session
             )
             raise Boom
+
+    with pytest.raises(Boom):
+        await write_then_fail()
     relay = EventRelayWorker(repository, bus, NO_POLL, "test-service")
-    assert 0 == await relay.relay_once()
-    assert [] == list(await repository.get_unpublished_events())
+    assert await relay.relay_once() == 0
+    assert list(await repository.get_unpublished_events()) == []
 
 
 async def test_a_committed_event_is_delivered_once_with_its_event_id(
@@ -66,16 +70,17 @@ async def test_a_committed_event_is_delivered_once_with_its_event_id(
                 row_id = await manager.publish_to_outbox(
                     "essay", "e-1", "EssaySubmitted", sent, topic, "e-1", session=session
                 )
-            await reader.read(1, timeout=10.0)
+            await reader.read(1, within=10.0)
             assert time.monotonic() - started < 30.0  # well inside the 60 s poll: a wake-up
             await reader.drain(0.5)
     finally:
         await relay.stop()
     assert [str(sent.event_id)] == [value["event_id"] for value in reader.values()]
-    assert b"e-1" == reader.records[0].key
+    assert reader.records[0].key == b"e-1"
     row = await repository.get_event_by_id(row_id)
-    assert row is not None and row.published_at is not None
-    assert [] == list(await repository.get_unpublished_events())
+    assert row is not None
+    assert row.published_at is not None
+    assert list(await repository.get_unpublished_events()) == []
 
 
 async def test_without_a_session_the_manager_commits_the_event_itself(
@@ -83,11 +88,11 @@ async def test_without_a_session_the_manager_commits_the_event_itself(
 ) -> None:
     manager = OutboxManager(repository)
     await manager.publish_to_outbox("essay", "e-2", "EssaySubmitted", envelope(n=2), topic)
-    assert 1 == len(await repository.get_unpublished_events())
+    assert len(await repository.get_unpublished_events()) == 1
     relay = EventRelayWorker(repository, bus, NO_POLL, "test-service")
-    assert 1 == await relay.relay_once()
+    assert await relay.relay_once() == 1
     async with TopicReader(kafka_bootstrap, topic) as reader:
-        assert 1 == len(await reader.read(1))
+        assert len(await reader.read(1)) == 1
 
 
 async def test_extra_headers_travel_with_the_record(
