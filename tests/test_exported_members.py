@@ -16,6 +16,8 @@ PUBLIC_MODULES = [
     "huleedu_service_libs.idempotency",
     "huleedu_service_libs.events",
     "huleedu_service_libs.database",
+    "huleedu_service_libs.outbox",
+    "huleedu_service_libs.kafka",
 ]
 #: Instrumentor packages import their wrapper factories into ``__init__`` for ``_instrument``
 #: (the contrib layout); only their ``__all__`` is checked.

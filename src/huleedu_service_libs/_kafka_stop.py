@@ -8,10 +8,13 @@ aiokafka has no public way to give up; the two private calls below are the small
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaTimeoutError
+
+_log = logging.getLogger("huleedu_service_libs.kafka")
 
 __all__ = ["bounded_stop"]
 
@@ -26,13 +29,25 @@ async def bounded_stop(producer: AIOKafkaProducer, seconds: float) -> int:
         async with asyncio.timeout(max(seconds, 0.0)):
             await producer.flush()
     except TimeoutError:
-        accumulator: Any = producer._message_accumulator
-        unacknowledged = _pending_records(accumulator)
-        accumulator.fail_all(KafkaTimeoutError("producer stopped before the broker acknowledged"))
+        unacknowledged = await _abandon_pending(producer)
+    else:
         await producer.stop()
-        return unacknowledged
-    await producer.stop()
-    return 0
+        return 0
+    try:
+        await producer.stop()
+    except Exception:  # the sender trips over the batches failed under it; all is closed
+        _log.debug("aiokafka's stop after abandoning pending records failed", exc_info=True)
+    return unacknowledged
+
+
+async def _abandon_pending(producer: AIOKafkaProducer) -> int:
+    """Fail the records left (their publishers return at once), then close the connections,
+    which ends the requests in flight; returns how many records were abandoned."""
+    accumulator: Any = producer._message_accumulator
+    unacknowledged = _pending_records(accumulator)
+    accumulator.fail_all(KafkaTimeoutError("producer stopped before the broker acknowledged"))
+    await producer.client.close()
+    return unacknowledged
 
 
 def _pending_records(accumulator: Any) -> int:

@@ -29,8 +29,8 @@ from huleedu_service_libs.outbox.relay import EventRelayWorker, OutboxSettings
 from huleedu_service_libs.outbox.repository import PostgreSQLOutboxRepository
 
 __all__ = [
-    "DEFAULT_OUTBOX_TABLE_NAME",
     "Base",
+    "DEFAULT_OUTBOX_TABLE_NAME",
     "EventOutbox",
     "EventRelayWorker",
     "OutboxEvent",
