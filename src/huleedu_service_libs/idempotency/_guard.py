@@ -11,8 +11,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
+from huleedu_service_libs._shared.report_once import ReportOnce
+from huleedu_service_libs._types import ConsumerRecordLike, RecordT
 from huleedu_service_libs.errors import DuplicateInProgressError, IdempotencyStoreUnavailableError
 from huleedu_service_libs.idempotency._claims import ClaimState, claim_key, new_owner
 from huleedu_service_libs.idempotency._telemetry import IdempotencyTelemetry, Outcome
@@ -21,6 +23,16 @@ from huleedu_service_libs.protocols import IdempotencyStoreProtocol
 
 _log = logging.getLogger("huleedu_service_libs.idempotency")
 R = TypeVar("R")
+
+
+def _store_down_report() -> ReportOnce:
+    """Each guard warns once (with the outage's traceback) that it runs without deduplication."""
+    return ReportOnce(
+        _log,
+        "Idempotency store unreachable at %s; processing without deduplication",
+        level=logging.WARNING,
+        repeats=None,
+    )
 
 
 @dataclass
@@ -32,9 +44,11 @@ class IdempotencyGuard:
     fail_open: bool
     consumer_group: str | None = None
     telemetry: IdempotencyTelemetry = field(default_factory=IdempotencyTelemetry)
-    _warned: bool = field(default=False, init=False)
+    _store_down: ReportOnce = field(init=False, repr=False, default_factory=_store_down_report)
 
-    async def run(self, record: Any, handler: Callable[[], Awaitable[R]]) -> R | None:
+    async def run(
+        self, record: ConsumerRecordLike, handler: Callable[[], Awaitable[R]]
+    ) -> R | None:
         """Run ``handler`` for ``record`` at most once per event (see the module docstring)."""
         with process_span(record, consumer_group=self.consumer_group):
             key, owner = claim_key(self.namespace, record), new_owner()
@@ -52,7 +66,7 @@ class IdempotencyGuard:
             return result
 
     async def run_batch(
-        self, records: Sequence[Any], handler: Callable[[Any], Awaitable[object]]
+        self, records: Sequence[RecordT], handler: Callable[[RecordT], Awaitable[object]]
     ) -> None:
         """Claim the whole batch in one round trip, run each new record, settle in one more.
 
@@ -79,11 +93,11 @@ class IdempotencyGuard:
             raise DuplicateInProgressError("part of the batch is being processed elsewhere")
 
     def _admit_batch(
-        self, records: Sequence[Any], keys: list[str], state_of: dict[str, ClaimState]
-    ) -> list[tuple[Any, str]]:
+        self, records: Sequence[RecordT], keys: list[str], state_of: dict[str, ClaimState]
+    ) -> list[tuple[RecordT, str]]:
         """The records this attempt runs: claimed ones, each event once (all, failing open)."""
         seen: set[str] = set()
-        to_run: list[tuple[Any, str]] = []
+        to_run: list[tuple[RecordT, str]] = []
         for record, key in zip(records, keys, strict=True):
             state = state_of.get(key, ClaimState.CLAIMED)
             if key in seen:
@@ -115,7 +129,7 @@ class IdempotencyGuard:
             self.telemetry.count(Outcome.STORE_UNAVAILABLE, len(keys))
             if not self.fail_open:
                 raise
-            self._warn_once()
+            self._store_down("claim")
             return None
 
     async def _settle(
@@ -131,8 +145,3 @@ class IdempotencyGuard:
                 )
         except IdempotencyStoreUnavailableError:
             _log.warning("Could not record the outcome of %d events", len(done) + len(released))
-
-    def _warn_once(self) -> None:
-        if not self._warned:
-            self._warned = True
-            _log.warning("Idempotency store unreachable; processing without deduplication")
