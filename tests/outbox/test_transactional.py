@@ -120,3 +120,22 @@ async def test_the_table_has_an_index_for_the_next_pending_rows(
         definitions = " ".join(rows.scalars())
     assert f"ix_{name}_pending" in definitions
     assert "WHERE ((published_at IS NULL) AND (failed_at IS NULL))" in definitions
+
+
+async def test_a_failed_outbox_write_raises_the_outbox_storage_error(engine: AsyncEngine) -> None:
+    """The caller gets the library's structured error, the database's (which may quote
+    values) only as its cause."""
+    from sqlalchemy import MetaData
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from huleedu_service_libs.error_handling import HuleEduError
+    from huleedu_service_libs.outbox import outbox_table
+
+    missing = outbox_table(MetaData(), name="outbox_never_created")
+    repository = PostgreSQLOutboxRepository(engine, table=missing)
+    manager = OutboxManager(repository, service_name="essay-service")
+    with pytest.raises(HuleEduError) as caught:
+        await manager.publish_to_outbox("essay", "e-1", "EssaySubmitted", envelope(), "topic")
+    assert caught.value.error_detail.details["aggregate_id"] == "e-1"
+    assert caught.value.error_detail.service == "essay-service"
+    assert isinstance(caught.value.__cause__, SQLAlchemyError)

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NoReturn
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from huleedu_service_libs.error_handling import HuleEduError, raise_outbox_storage_error
 from huleedu_service_libs.events import EventEnvelope
 from huleedu_service_libs.outbox._wake import WakeSender
 from huleedu_service_libs.outbox.protocols import RelayRepositoryProtocol
@@ -24,7 +26,11 @@ __all__ = ["OutboxManager"]
 
 class OutboxManager:
     """Writes envelopes into the outbox; ``redis_client`` adds a Redis wake-up (useful when the
-    database is not PostgreSQL, whose ``NOTIFY`` is used by default)."""
+    database is not PostgreSQL, whose ``NOTIFY`` is used by default).
+
+    A failed write raises ``HuleEduError`` (``raise_outbox_storage_error``) wrapping the
+    database error; the caller's transaction must then roll back, business rows included.
+    """
 
     def __init__(
         self,
@@ -76,15 +82,41 @@ class OutboxManager:
         message_key: str | None,
         headers: Mapping[str, str] | None,
     ) -> uuid.UUID:
-        event_id = await self.outbox_repository.add_event(
-            aggregate_id,
-            aggregate_type,
-            event_type,
-            envelope.model_dump(mode="json"),
-            topic,
-            event_key=message_key,
-            session=session,
-            headers=headers,
-        )
-        await self._wake.arm(session)
+        try:
+            event_id = await self.outbox_repository.add_event(
+                aggregate_id,
+                aggregate_type,
+                event_type,
+                envelope.model_dump(mode="json"),
+                topic,
+                event_key=message_key,
+                session=session,
+                headers=headers,
+            )
+            await self._wake.arm(session)
+        except SQLAlchemyError as exc:
+            self._storage_failed(exc, aggregate_type, aggregate_id, event_type, envelope)
         return event_id
+
+    def _storage_failed(
+        self,
+        exc: SQLAlchemyError,
+        aggregate_type: str,
+        aggregate_id: str,
+        event_type: str,
+        envelope: EventEnvelope[Any],
+    ) -> NoReturn:
+        """``OUTBOX``-storage ``HuleEduError`` wrapping the database error (its text, which
+        may quote values, stays in the cause, not in the message)."""
+        try:
+            raise_outbox_storage_error(
+                self.service_name,
+                "publish_to_outbox",
+                f"could not write {event_type} to the outbox ({type(exc).__name__})",
+                envelope.correlation_id,
+                aggregate_id,
+                aggregate_type,
+                event_type,
+            )
+        except HuleEduError as error:
+            raise error from exc
