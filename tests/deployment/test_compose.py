@@ -14,7 +14,7 @@ from tests.conftest import REPO_ROOT
 
 COMPOSE_BIN = Path(compose.__file__).parent / "docker-compose"
 EXPECTED_SERVICES = {
-    "otel-collector", "jaeger", "prometheus", "grafana", "kafka", "redis", "postgres",
+    "otel-collector", "jaeger", "prometheus", "grafana", "loki", "kafka", "redis", "postgres",
     "example-service", "example-consumer",
 }  # fmt: skip
 
