@@ -25,6 +25,7 @@ from huleedu_service_libs.outbox.models import (
 )
 from huleedu_service_libs.outbox.monitoring import OutboxMetrics
 from huleedu_service_libs.outbox.protocols import OutboxEvent, OutboxRepositoryProtocol
+from huleedu_service_libs.outbox.provider import OutboxProvider
 from huleedu_service_libs.outbox.relay import EventRelayWorker, OutboxSettings
 from huleedu_service_libs.outbox.repository import PostgreSQLOutboxRepository
 
@@ -36,6 +37,7 @@ __all__ = [
     "OutboxEvent",
     "OutboxManager",
     "OutboxMetrics",
+    "OutboxProvider",
     "OutboxRepositoryProtocol",
     "OutboxSettings",
     "PostgreSQLOutboxRepository",

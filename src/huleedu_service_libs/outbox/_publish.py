@@ -15,6 +15,7 @@ from typing import Any
 
 from aiokafka.errors import KafkaError
 from opentelemetry import context, trace
+from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY
 from pydantic import ValidationError
 
 from huleedu_service_libs._shared.messaging.send_span import with_send_extras
@@ -78,6 +79,7 @@ async def publish_one(event: OutboxEvent, bus: KafkaPublisherProtocol) -> None:
     parent, link = restore_trace_context(event.traceparent, event.tracestate)
     if link is None:  # written outside any span: the send starts a trace of its own
         parent = trace.set_span_in_context(trace.INVALID_SPAN, context.get_current())
+    parent = context.set_value(_SUPPRESS_INSTRUMENTATION_KEY, False, parent)  # the send is traced
     extras = with_send_extras(
         parent, [link] if link is not None else [], {ATTEMPT_ATTRIBUTE: event.retry_count + 1}
     )

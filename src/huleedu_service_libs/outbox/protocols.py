@@ -90,7 +90,8 @@ class OutboxRepositoryProtocol(Protocol):
 class ClaimedBatchProtocol(Protocol):
     """Rows locked by one relay transaction; the settling writes run in that transaction."""
 
-    events: Sequence[OutboxEvent]
+    @property
+    def events(self) -> Sequence[OutboxEvent]: ...
 
     async def mark_published(self, event_ids: Sequence[uuid.UUID]) -> None: ...
 

@@ -17,6 +17,9 @@ import logging
 import time
 from dataclasses import dataclass
 
+from opentelemetry import context
+from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY
+
 from huleedu_service_libs._shared.exception_text import safe_message
 from huleedu_service_libs.outbox._publish import BatchOutcome, is_poison, publish_batch
 from huleedu_service_libs.outbox._wake import WakeListener
@@ -95,7 +98,18 @@ class EventRelayWorker:
         await self._listener.stop()
 
     async def relay_once(self) -> int:
-        """One cycle: claim, publish, settle, commit. Returns how many rows it claimed."""
+        """One cycle: claim, publish, settle, commit. Returns how many rows it claimed.
+
+        The relay's own statements are not traced (a poll every few seconds would make a
+        trace of its own each time); its sends are, in their writers' traces.
+        """
+        token = context.attach(context.set_value(_SUPPRESS_INSTRUMENTATION_KEY, True))
+        try:
+            return await self._relay_batch()
+        finally:
+            context.detach(token)
+
+    async def _relay_batch(self) -> int:
         async with self.repository.claim_batch(self.settings.batch_size) as batch:
             if not batch.events:
                 return 0
@@ -109,7 +123,7 @@ class EventRelayWorker:
         while not self._stopping:
             try:
                 claimed = await self.relay_once()
-                await self._refresh_backlog()
+                await self._quietly_refresh_backlog()
             except Exception:
                 _log.exception("Outbox relay cycle failed; retrying")
                 await self._listener.wait(self.settings.error_retry_interval_seconds)
@@ -142,6 +156,13 @@ class EventRelayWorker:
             return
         for event, acknowledged in outcome.published:
             self._metrics.record_delay(event.topic, acknowledged - event.created_at.timestamp())
+
+    async def _quietly_refresh_backlog(self) -> None:
+        token = context.attach(context.set_value(_SUPPRESS_INSTRUMENTATION_KEY, True))
+        try:
+            await self._refresh_backlog()
+        finally:
+            context.detach(token)
 
     async def _refresh_backlog(self) -> None:
         """Report the backlog gauges, at most every ``backlog_refresh_seconds``."""
