@@ -143,8 +143,9 @@ class WakeListener:
         while True:
             try:
                 async with redis_client.subscribe(self._channel) as subscription:
-                    async for _ in subscription.listen():
-                        self._event.set()
+                    async for message in subscription.listen():
+                        if message.get("type") == "message":
+                            self._event.set()
             except Exception:
                 _log.debug("Outbox wake-up subscription lost; retrying", exc_info=True)
                 await asyncio.sleep(1.0)
