@@ -15,6 +15,8 @@ import asyncio
 import datetime
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from opentelemetry import context
@@ -57,6 +59,16 @@ class OutboxSettings:
         return float(
             min(self.error_retry_interval_seconds, self.retry_backoff_seconds * 2**exponent)
         )
+
+
+@contextmanager
+def _untraced() -> Iterator[None]:
+    """The relay's own statements: no spans (its sends turn tracing back on, see ``_publish``)."""
+    token = context.attach(context.set_value(_SUPPRESS_INSTRUMENTATION_KEY, True))
+    try:
+        yield
+    finally:
+        context.detach(token)
 
 
 class EventRelayWorker:
@@ -103,11 +115,8 @@ class EventRelayWorker:
         The relay's own statements are not traced (a poll every few seconds would make a
         trace of its own each time); its sends are, in their writers' traces.
         """
-        token = context.attach(context.set_value(_SUPPRESS_INSTRUMENTATION_KEY, True))
-        try:
+        with _untraced():
             return await self._relay_batch()
-        finally:
-            context.detach(token)
 
     async def _relay_batch(self) -> int:
         async with self.repository.claim_batch(self.settings.batch_size) as batch:
@@ -123,7 +132,8 @@ class EventRelayWorker:
         while not self._stopping:
             try:
                 claimed = await self.relay_once()
-                await self._quietly_refresh_backlog()
+                with _untraced():
+                    await self._refresh_backlog()
             except Exception:
                 _log.exception("Outbox relay cycle failed; retrying")
                 await self._listener.wait(self.settings.error_retry_interval_seconds)
@@ -156,13 +166,6 @@ class EventRelayWorker:
             return
         for event, acknowledged in outcome.published:
             self._metrics.record_delay(event.topic, acknowledged - event.created_at.timestamp())
-
-    async def _quietly_refresh_backlog(self) -> None:
-        token = context.attach(context.set_value(_SUPPRESS_INSTRUMENTATION_KEY, True))
-        try:
-            await self._refresh_backlog()
-        finally:
-            context.detach(token)
 
     async def _refresh_backlog(self) -> None:
         """Report the backlog gauges, at most every ``backlog_refresh_seconds``."""
