@@ -15,7 +15,7 @@ import inspect
 import statistics
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -40,6 +40,9 @@ class Benchmark:
     goal: str = ""
     #: Called with {label: seconds per op}; returns a verdict line (never raises, never fails CI).
     judge: Callable[[dict[str, float]], str] | None = None
+    #: Alternate the variants round by round (all set up at once), for ratios near 1 that the
+    #: machine's drift between one variant's rounds and the next's would otherwise swamp.
+    interleave: bool = False
 
 
 @dataclass
@@ -78,8 +81,24 @@ async def _measure(variant: Variant, number: int, repeat: int) -> float:
     return statistics.median(runs)
 
 
+async def _measure_interleaved(benchmark: Benchmark) -> dict[str, float]:
+    async with AsyncExitStack() as stack:
+        ops = {v.label: await stack.enter_async_context(v.setup()) for v in benchmark.variants}
+        for op in ops.values():
+            await _time(op, max(1, benchmark.number // 10))
+        gc.collect()
+        runs: dict[str, list[float]] = {label: [] for label in ops}
+        for _ in range(benchmark.repeat):
+            for label, op in ops.items():
+                runs[label].append(await _time(op, benchmark.number) / benchmark.number)
+    return {label: statistics.median(times) for label, times in runs.items()}
+
+
 async def run(benchmark: Benchmark) -> Result:
     result = Result(benchmark)
+    if benchmark.interleave:
+        result.per_op.update(await _measure_interleaved(benchmark))
+        return result
     for variant in benchmark.variants:
         result.per_op[variant.label] = await _measure(variant, benchmark.number, benchmark.repeat)
     return result

@@ -1,4 +1,6 @@
-"""The Prometheus names of ``telemetry-contract.md``: what dashboards may query.
+"""The Prometheus names the README's tables give: what dashboards may query.
+
+(ARCHITECTURE.md, "The telemetry contract", says which are semantic conventions and which ours.)
 
 Histograms list their base name; ``_bucket``, ``_count`` and ``_sum`` series derive from it.
 """
@@ -38,6 +40,7 @@ SERIES = frozenset(
         "huleedu_outbox_pending",
         "huleedu_outbox_oldest_age_seconds",
         "huleedu_outbox_events_total",
+        "huleedu_errors_total",
         "target_info",
     }
 )

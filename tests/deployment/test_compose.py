@@ -94,3 +94,8 @@ def test_kafka_runs_in_kraft_mode(resolved: dict[str, Any]) -> None:
     env = resolved["services"]["kafka"]["environment"]
     assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"
     assert resolved["services"]["kafka"]["image"].startswith("apache/kafka:")
+
+
+def test_prometheus_keeps_exemplars(resolved: dict[str, Any]) -> None:
+    """Without exemplar storage Prometheus drops the exemplars /metrics serves."""
+    assert "--enable-feature=exemplar-storage" in resolved["services"]["prometheus"]["command"]

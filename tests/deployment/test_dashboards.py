@@ -44,7 +44,7 @@ def metric_names(expr: str) -> set[str]:
 
 
 def test_there_is_a_dashboard_for_each_area() -> None:
-    """HTTP, the DB pool, Kafka throughput and lag, breakers and idempotency each have panels."""
+    """HTTP, errors, the DB pool, Kafka throughput and lag, breakers and idempotency: panels."""
     queries = " ".join(expr for _, expr in _expressions())
     for needle in (
         "http_server_request_duration_seconds",
@@ -55,6 +55,7 @@ def test_there_is_a_dashboard_for_each_area() -> None:
         "idempotency_messages_total",
         "huleedu_outbox_pending",
         "huleedu_outbox_delay_seconds_bucket",
+        "huleedu_errors_total",
     ):
         assert needle in queries
 
@@ -152,3 +153,34 @@ def test_the_dashboard_has_a_logs_panel_on_loki() -> None:
         assert {m[1] for m in matchers if m} <= _LOKI_OTLP_LABELS
         # Loki refuses a selector whose every matcher also matches the empty string
         assert any(m and not re.fullmatch(m[3], "") for m in matchers if m[2] in {"=", "=~"})
+
+
+@pytest.mark.parametrize("path", DASHBOARDS, ids=lambda p: p.name)
+def test_panel_ids_are_unique_and_panels_do_not_overlap(path: Path) -> None:
+    """Grafana keys panels by id, and stacks overlapping grid positions unpredictably."""
+    panels = json.loads(path.read_text())["panels"]
+    ids = [panel["id"] for panel in panels]
+    assert len(ids) == len(set(ids)), sorted(ids)
+    cells: dict[tuple[int, int], str] = {}
+    for panel in panels:
+        grid = panel["gridPos"]
+        for x in range(grid["x"], grid["x"] + grid["w"]):
+            for y in range(grid["y"], grid["y"] + grid["h"]):
+                assert (x, y) not in cells, (panel["title"], cells[(x, y)])
+                cells[(x, y)] = panel["title"]
+
+
+def test_latency_panels_show_exemplars_that_open_jaeger() -> None:
+    """Every percentile panel asks for exemplars, and the Prometheus datasource links an
+    exemplar's ``trace_id`` to the Jaeger datasource."""
+    latency = [
+        target
+        for dashboard in DASHBOARDS
+        for panel in json.loads(dashboard.read_text())["panels"]
+        for target in panel.get("targets", [])
+        if "histogram_quantile" in target.get("expr", "")
+    ]
+    assert latency
+    assert all(target.get("exemplar") is True for target in latency)
+    (link,) = _datasources()["prometheus"]["jsonData"]["exemplarTraceIdDestinations"]
+    assert (link["name"], link["datasourceUid"]) == ("trace_id", "jaeger")

@@ -6,6 +6,7 @@ Everything that has to be undone at shutdown is kept on the returned :class:`Tel
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 
 from opentelemetry import metrics, trace
@@ -18,7 +19,7 @@ from opentelemetry.propagators.composite import CompositePropagator
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
 from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetricReader
+from opentelemetry.sdk.metrics.export import MetricReader
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
@@ -27,7 +28,12 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 from huleedu_otel._setup import exporters as _exporters
 from huleedu_otel._setup.cardinality import cardinality_limits
 from huleedu_otel._setup.loss_counting import counting_losses
-from huleedu_otel._setup.prometheus import PrometheusEndpoint, start_prometheus_endpoint
+from huleedu_otel._setup.notice import notice
+from huleedu_otel._setup.prometheus import start_prometheus_endpoint
+from huleedu_otel._setup.prometheus.endpoint import MetricsEndpoint
+from huleedu_otel._setup.prometheus.reader import own_readers, shares_aggregation
+from huleedu_otel._setup.prometheus.supervisor import supervisor_of_this_process
+from huleedu_otel._setup.prometheus.worker import WorkerEndpoint
 from huleedu_otel._setup.propagation_logs import quiet_propagation_warnings
 from huleedu_otel._setup.resource import build_resource
 from huleedu_otel._setup.runtime import EventLoopLagMonitor, start_process_metrics
@@ -46,7 +52,7 @@ class Telemetry:
     tracer_provider: TracerProvider
     meter_provider: MeterProvider
     logger_provider: LoggerProvider
-    prometheus: PrometheusEndpoint | None
+    prometheus: MetricsEndpoint | None
     loop_monitor: EventLoopLagMonitor
     process_metrics: SystemMetricsInstrumentor
     instrumented: list[str] = field(default_factory=lambda: ["logging", "system_metrics"])
@@ -62,7 +68,7 @@ def install(settings: TelemetrySettings) -> Telemetry:
         CompositePropagator([TraceContextTextMapPropagator(), W3CBaggagePropagator()])
     )
     quiet_propagation_warnings()
-    prometheus = _prometheus(settings)
+    prometheus = _prometheus(settings, resource)
     meter_provider = _meter_provider(settings, resource, prometheus)
     tracer_provider = _tracer_provider(settings, resource, meter_provider)
     logger_provider = _logger_provider(settings, resource, meter_provider)
@@ -97,27 +103,49 @@ def _tracer_provider(
     return provider
 
 
-def _prometheus(settings: TelemetrySettings) -> PrometheusEndpoint | None:
+def _prometheus(settings: TelemetrySettings, resource: Resource) -> MetricsEndpoint | None:
+    """The port, or (in a worker of a supervisor that serves it) the supervisor's socket."""
     if "prometheus" not in settings.metrics_exporters:
         return None
+    supervisor = supervisor_of_this_process()
+    if supervisor is not None:
+        instance = str(resource.attributes.get("service.instance.id", os.getpid()))
+        return WorkerEndpoint(supervisor, instance, settings.metric_cardinality_limit)
     return start_prometheus_endpoint(
         settings.prometheus_host, settings.prometheus_port, settings.metric_cardinality_limit
     )
 
 
 def _meter_provider(
-    settings: TelemetrySettings, resource: Resource, prometheus: PrometheusEndpoint | None
+    settings: TelemetrySettings, resource: Resource, prometheus: MetricsEndpoint | None
 ) -> MeterProvider:
+    """One aggregation when ``/metrics`` is served: the exporters read the endpoint's reader.
+
+    An exporter that needs an aggregation of its own (delta temporality, exponential
+    histograms) gets its own reader, and the startup log says that it costs a second one.
+    """
     limits = cardinality_limits(settings.metric_cardinality_limit)
-    readers: list[MetricReader] = [
-        PeriodicExportingMetricReader(
-            _exporters.metric_exporter(name, settings.otlp_protocol), **limits
-        )
+    exporters = [
+        _exporters.metric_exporter(name, settings.otlp_protocol)
         for name in settings.metrics_exporters
         if name != "prometheus"
     ]
-    if prometheus is not None:
-        readers.append(prometheus.reader)
+    if prometheus is None:
+        readers: list[MetricReader] = own_readers(exporters, limits)
+    else:
+        shared = [e for e in exporters if shares_aggregation(e)]
+        apart = [e for e in exporters if not shares_aggregation(e)]
+        for exporter in shared:
+            prometheus.reader.export_periodically(exporter)
+        readers = [prometheus.reader, *own_readers(apart, limits)]
+        if apart:
+            notice(
+                _log,
+                logging.INFO,
+                "Metrics are aggregated twice: %s needs its own aggregation (delta temporality "
+                "or exponential histograms), /metrics keeps a cumulative one",
+                ", ".join(type(e).__name__ for e in apart),
+            )
     return MeterProvider(
         resource=resource,
         metric_readers=readers,

@@ -6,7 +6,6 @@ the startup report and ``huleedu-otel doctor`` all read, so they can never disag
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -79,11 +78,6 @@ class TelemetrySettings:
             metric_cardinality_limit=_cardinality_limit(env.get(CARDINALITY_LIMIT_VAR)),
             sdk_disabled=env.get("OTEL_SDK_DISABLED", "").strip().lower() == "true",
         )
-
-    def without_prometheus(self) -> TelemetrySettings:
-        """The same settings with the ``/metrics`` endpoint left to another process."""
-        exporters = tuple(e for e in self.metrics_exporters if e != "prometheus")
-        return dataclasses.replace(self, metrics_exporters=exporters)
 
     def contrib_allowed(self, entry_point_name: str) -> bool:
         """Whether a contrib instrumentor may load next to ours."""
