@@ -6,7 +6,20 @@ The fallback queue rides out broker outages, not crashes: for events that must s
 process, use ``huleedu_service_libs.outbox``.
 """
 
-from huleedu_service_libs.kafka.fallback_handler import FallbackMessageHandler, QueuedMessage
-from huleedu_service_libs.kafka.resilient_kafka_bus import ResilientKafkaPublisher
+import typing
+
+from huleedu_service_libs._shared.lazy import lazy_exports as _lazy_exports
+
+if typing.TYPE_CHECKING:
+    from huleedu_service_libs.kafka.fallback_handler import FallbackMessageHandler, QueuedMessage
+    from huleedu_service_libs.kafka.resilient_kafka_bus import ResilientKafkaPublisher
 
 __all__ = ["FallbackMessageHandler", "QueuedMessage", "ResilientKafkaPublisher"]
+
+__getattr__, __dir__ = _lazy_exports(
+    __name__,
+    {
+        ".fallback_handler": ("FallbackMessageHandler", "QueuedMessage"),
+        ".resilient_kafka_bus": ("ResilientKafkaPublisher",),
+    },
+)

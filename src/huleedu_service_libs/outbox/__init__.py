@@ -15,19 +15,24 @@ an ``EventRelayWorker`` (one or more replicas) publishes committed rows through 
     await relay.start()
 """
 
-from huleedu_service_libs.outbox.manager import OutboxManager
-from huleedu_service_libs.outbox.models import (
-    DEFAULT_OUTBOX_TABLE_NAME,
-    Base,
-    EventOutbox,
-    create_outbox_table,
-    outbox_table,
-)
-from huleedu_service_libs.outbox.monitoring import OutboxMetrics
-from huleedu_service_libs.outbox.protocols import OutboxEvent, OutboxRepositoryProtocol
-from huleedu_service_libs.outbox.provider import OutboxProvider
-from huleedu_service_libs.outbox.relay import EventRelayWorker, OutboxSettings
-from huleedu_service_libs.outbox.repository import PostgreSQLOutboxRepository
+import typing
+
+from huleedu_service_libs._shared.lazy import lazy_exports as _lazy_exports
+
+if typing.TYPE_CHECKING:
+    from huleedu_service_libs.outbox.manager import OutboxManager
+    from huleedu_service_libs.outbox.models import (
+        DEFAULT_OUTBOX_TABLE_NAME,
+        Base,
+        EventOutbox,
+        create_outbox_table,
+        outbox_table,
+    )
+    from huleedu_service_libs.outbox.monitoring import OutboxMetrics
+    from huleedu_service_libs.outbox.protocols import OutboxEvent, OutboxRepositoryProtocol
+    from huleedu_service_libs.outbox.provider import OutboxProvider
+    from huleedu_service_libs.outbox.relay import EventRelayWorker, OutboxSettings
+    from huleedu_service_libs.outbox.repository import PostgreSQLOutboxRepository
 
 __all__ = [
     "Base",
@@ -44,3 +49,22 @@ __all__ = [
     "create_outbox_table",
     "outbox_table",
 ]
+
+__getattr__, __dir__ = _lazy_exports(
+    __name__,
+    {
+        ".manager": ("OutboxManager",),
+        ".models": (
+            "DEFAULT_OUTBOX_TABLE_NAME",
+            "Base",
+            "EventOutbox",
+            "create_outbox_table",
+            "outbox_table",
+        ),
+        ".monitoring": ("OutboxMetrics",),
+        ".protocols": ("OutboxEvent", "OutboxRepositoryProtocol"),
+        ".provider": ("OutboxProvider",),
+        ".relay": ("EventRelayWorker", "OutboxSettings"),
+        ".repository": ("PostgreSQLOutboxRepository",),
+    },
+)
