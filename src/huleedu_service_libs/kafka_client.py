@@ -16,7 +16,7 @@ from types import TracebackType
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaError, KafkaTimeoutError
 from opentelemetry import context, metrics, trace
 
 from huleedu_service_libs._kafka_stop import bounded_stop
@@ -200,6 +200,10 @@ class KafkaBus:
             raise KafkaPublishError(
                 f"{topic}: no acknowledgement within {self._delivery_timeout:g}s "
                 "(the record may still be written)"
+            ) from exc
+        except KafkaTimeoutError as exc:  # the batch expired, or stop() gave up on it
+            raise KafkaPublishError(
+                f"{topic}: no acknowledgement (the record may still be written)"
             ) from exc
         except KafkaError as exc:
             raise KafkaPublishError(f"{topic}: the broker refused the record") from exc
