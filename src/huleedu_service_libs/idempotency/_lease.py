@@ -25,7 +25,7 @@ _log = logging.getLogger("huleedu_service_libs.idempotency")
 class LeaseKeeper:
     """``async with LeaseKeeper(store, keys, owner, lease_seconds):`` around the handler."""
 
-    __slots__ = ("_keys", "_lease_ms", "_owner", "_period", "_store", "_task", "lost")
+    __slots__ = ("_keys", "_lease_ms", "_owner", "_period", "_store", "_task", "_timer", "lost")
 
     def __init__(
         self,
@@ -38,13 +38,20 @@ class LeaseKeeper:
         self._lease_ms = int(lease_seconds * 1000)
         self._period = lease_seconds / 3
         self._task: asyncio.Task[None] | None = None
+        self._timer: asyncio.TimerHandle | None = None
         #: keys whose lease a renewal found gone
         self.lost: set[str] = set()
 
     async def __aenter__(self) -> LeaseKeeper:
+        """Arm a timer, not a task: most handlers end before the first renewal is due, and a
+        timer costs far less to arm and cancel."""
         if self._keys:
-            self._task = asyncio.create_task(self._renew_until_cancelled())
+            self._timer = asyncio.get_running_loop().call_later(self._period, self._spawn)
         return self
+
+    def _spawn(self) -> None:
+        self._timer = None
+        self._task = asyncio.get_running_loop().create_task(self._renew_until_cancelled())
 
     async def __aexit__(
         self,
@@ -52,19 +59,24 @@ class LeaseKeeper:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
 
     async def _renew_until_cancelled(self) -> None:
         while True:
+            await self._renew()
             await asyncio.sleep(self._period)
-            held = [key for key in self._keys if key not in self.lost]
-            try:
-                lost = await self._store.renew(held, self._owner, self._lease_ms)
-            except IdempotencyStoreUnavailableError:
-                _log.warning("Could not renew %d idempotency leases; retrying", len(held))
-                continue
-            if lost:
-                self.lost.update(lost)
-                _log.warning("Lost the idempotency lease of %d running events", len(lost))
+
+    async def _renew(self) -> None:
+        held = [key for key in self._keys if key not in self.lost]
+        try:
+            lost = await self._store.renew(held, self._owner, self._lease_ms)
+        except IdempotencyStoreUnavailableError:
+            _log.warning("Could not renew %d idempotency leases; retrying", len(held))
+            return
+        if lost:
+            self.lost.update(lost)
+            _log.warning("Lost the idempotency lease of %d running events", len(lost))
