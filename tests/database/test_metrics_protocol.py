@@ -73,3 +73,19 @@ async def test_pool_calls_are_accepted_and_record_nothing_the_instrumentor_obser
     metrics.set_connection_pool_status(active=1, idle=4, total=5, overflow=0)
 
     assert {n for n in otel.metrics.names() if n.startswith("huleedu.")} == set()
+
+
+async def test_the_handle_and_the_instrumentor_share_one_transaction_instrument(
+    recorder: DatabaseMetrics, engine: AsyncEngine, otel: TelemetryCapture
+) -> None:
+    """Two instruments of one name give Prometheus two ``# HELP`` families for it."""
+    from huleedu_otel.sqlalchemy._telemetry import telemetry_for  # where the instrumentor's is
+
+    async with engine.begin() as connection:
+        await connection.exec_driver_sql("SELECT 1")
+    recorder.record_transaction_duration("enroll", 0.2)
+
+    assert recorder.transaction_duration is telemetry_for().metrics.transaction_duration
+    name = "huleedu.db.transaction.duration"
+    assert otel.metrics.count(name, outcome="commit") == 2
+    assert otel.metrics.count(name, **{"db.operation.name": "enroll"}) == 1

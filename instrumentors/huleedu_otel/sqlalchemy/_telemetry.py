@@ -112,9 +112,7 @@ def _create(meter_provider: MeterProvider | None) -> DatabaseInstruments:
     meter = get_meter(_SCOPE, _VERSION, meter_provider, schema_url=_SCHEMA_URL)
     instruments = DatabaseInstruments(
         operation_duration=_db_duration.create(meter_provider),
-        transaction_duration=_seconds(
-            meter, "huleedu.db.transaction.duration", "transactions, from begin to commit/rollback"
-        ),
+        transaction_duration=_db_duration.transaction(meter_provider),
         create_time=_seconds(meter, "db.client.connection.create_time", "creating a connection"),
         wait_time=_seconds(meter, "db.client.connection.wait_time", "obtaining a connection"),
         use_time=_seconds(meter, "db.client.connection.use_time", "a checked-out connection"),

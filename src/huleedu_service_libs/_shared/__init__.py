@@ -7,7 +7,8 @@
 - ``exception_text``: the safe text of an exception for spans and logs;
 - ``report_once``: telemetry failures are reported once, then swallowed;
 - ``buckets``: histogram bucket bounds in seconds, by semantic-convention family;
-- ``db_duration``: the one ``db.client.operation.duration`` instrument of SQL and Redis;
+- ``db_duration``: the one ``db.client.operation.duration`` instrument of SQL and Redis, and
+  the one ``huleedu.db.transaction.duration`` of the SQLAlchemy instrumentor and the library;
 - ``messaging``: the Kafka spans, names and metrics of ``KafkaBus`` and the aiokafka instrumentor;
 - ``lazy``: package ``__init__`` modules that import their names on first use;
 - ``correlation_rule``: which incoming correlation ids are reused (HTTP and Kafka alike);

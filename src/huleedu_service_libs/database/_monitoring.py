@@ -17,6 +17,7 @@ from opentelemetry.metrics import Histogram
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from huleedu_service_libs import _otel_bridge
+from huleedu_service_libs._shared import db_duration as _db_duration
 from huleedu_service_libs._shared import errors_metric
 from huleedu_service_libs._shared.buckets import DB_SECONDS
 from huleedu_service_libs.protocols import DatabaseMetricsProtocol
@@ -40,8 +41,7 @@ class DatabaseMetrics:
     metrics: MutableMapping[str, Any] = field(default_factory=dict)
     instrumented: bool = False
     query_duration: Histogram = field(default_factory=lambda: repository_duration())
-
-    transaction_duration: Histogram = field(default_factory=lambda: transaction_duration())
+    transaction_duration: Histogram = field(default_factory=lambda: _db_duration.transaction())
 
     def record_query_duration(
         self, operation: str, table: str, duration: float, success: bool = True
@@ -104,16 +104,6 @@ def repository_duration() -> Histogram:
         "huleedu.db.repository.duration",
         unit="s",
         description="Duration of repository methods wrapped by query_performance_tracker.",
-        explicit_bucket_boundaries_advisory=list(DB_SECONDS),
-    )
-
-
-def transaction_duration() -> Histogram:
-    """``huleedu.db.transaction.duration`` for transactions a service times itself."""
-    return metrics.get_meter(_SCOPE).create_histogram(
-        "huleedu.db.transaction.duration",
-        unit="s",
-        description="Transactions, from begin to commit/rollback",
         explicit_bucket_boundaries_advisory=list(DB_SECONDS),
     )
 
