@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from pydantic import SecretStr
+from pydantic import PostgresDsn, RedisDsn, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from huleedu_service_libs.config import Environment, SecureServiceSettings
@@ -90,6 +90,29 @@ def test_str_and_repr_never_show_a_secret(clean: pytest.MonkeyPatch) -> None:
             assert secret not in text
         assert "LOG_LEVEL='INFO'" in text
         assert "cache:6379" in text
+
+
+class DsnSettings(SecureServiceSettings):
+    """The field types services keep credentials in besides ``str``."""
+
+    model_config = SettingsConfigDict(env_prefix="DSN_SERVICE_")
+
+    DATABASE_URL: PostgresDsn = PostgresDsn("postgresql://app:dsn-pw-1@db:5432/essays")
+    REDIS_URL: RedisDsn = RedisDsn("redis://:redis-pw-2@cache:6379/0")
+    UPSTREAM_HEADERS: dict[str, str] = {"Authorization": "Bearer hdr-tok-3", "Accept": "json"}
+    REPLICA_URLS: list[str] = ["postgresql://app:list-pw-4@replica/essays"]
+    RETRIES: int = 3
+
+
+def test_str_and_repr_mask_secrets_inside_dsns_mappings_and_lists() -> None:
+    settings = DsnSettings()
+    for text in (str(settings), repr(settings)):
+        for secret in ("dsn-pw-1", "redis-pw-2", "hdr-tok-3", "list-pw-4"):
+            assert secret not in text
+        assert "PostgresDsn('postgresql://app:[REDACTED]@db:5432/essays')" in text
+        assert "'Accept': 'json'" in text
+        assert "RETRIES=3" in text
+    assert "dsn-pw-1" in str(settings.DATABASE_URL)  # the value itself is untouched
 
 
 def test_development_url_from_user_and_password_encoded(clean: pytest.MonkeyPatch) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from enum import StrEnum
+from enum import Enum, StrEnum
 from typing import Any
 
 from pydantic import AliasChoices, Field, SecretStr
@@ -27,7 +27,8 @@ class SecureServiceSettings(BaseSettings):
 
     ``ENVIRONMENT``, ``HULEEDU_DB_PASSWORD`` and ``HULEEDU_INTERNAL_API_KEY`` are read under
     those names whatever the prefix. ``str()`` and ``repr()`` mask every secret: ``SecretStr``
-    fields, fields with a credential word in their name, and passwords inside URLs.
+    fields, fields with a credential word in their name, and passwords and tokens inside the
+    other values (URL strings, ``PostgresDsn``/``RedisDsn``, dicts, lists, nested models).
     """
 
     model_config = SettingsConfigDict(extra="ignore", case_sensitive=False, populate_by_name=True)
@@ -98,4 +99,19 @@ def _masked(name: str | None, value: Any) -> Any:
         return _redaction.REDACTED
     if isinstance(value, str):
         return _redaction.redact_text(value)
-    return value
+    if isinstance(value, bool | int | float | Enum):
+        return value
+    # A DSN (``PostgresDsn``, ``RedisDsn``), a dict of headers, a nested model: its repr, masked.
+    return _Shown(_redaction.redact_text(repr(_redaction.redact_value(value))))
+
+
+class _Shown:
+    """Stands in for a value in ``repr()``: shows the text it was given, as it is."""
+
+    __slots__ = ("_text",)
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+
+    def __repr__(self) -> str:
+        return self._text
