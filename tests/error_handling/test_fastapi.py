@@ -139,7 +139,7 @@ async def test_a_5xx_code_marks_the_span_as_an_error(app: FastAPI, otel: Telemet
         "TIMEOUT",
         StatusCode.ERROR,
     )
-    assert span.attributes["error.type"] in {"TIMEOUT", "504"}
+    assert span.attributes["error.type"] == "504"  # FastAPI ends its span last
     assert [e.name for e in span.events] == ["exception"]
 
 
