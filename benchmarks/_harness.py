@@ -5,6 +5,9 @@ and ``peer`` (upstream or another library). A variant's ``setup`` is an async co
 that yields the operation to time, sync or async, so every variant gets its own fresh state.
 The report gives each variant's time per op, its ratio to bare, and its overhead over bare
 relative to ours, which is what the goals in the issues are stated in.
+
+A :class:`Scenario` is a benchmark that runs and reports by itself (a load test across
+processes). ``--smoke`` asks every benchmark for a short run that only proves it works.
 """
 
 from __future__ import annotations
@@ -40,6 +43,13 @@ class Benchmark:
     goal: str = ""
     #: Called with {label: seconds per op}; returns a verdict line (never raises, never fails CI).
     judge: Callable[[dict[str, float]], str] | None = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    #: Runs the whole scenario (briefly when ``smoke``) and returns its printed report.
+    run: Callable[[bool], str]
 
 
 @dataclass
@@ -78,10 +88,13 @@ async def _measure(variant: Variant, number: int, repeat: int) -> float:
     return statistics.median(runs)
 
 
-async def run(benchmark: Benchmark) -> Result:
+async def run(benchmark: Benchmark, smoke: bool = False) -> Result:
     result = Result(benchmark)
+    number, repeat = (
+        (max(1, benchmark.number // 20), 1) if smoke else (benchmark.number, benchmark.repeat)
+    )
     for variant in benchmark.variants:
-        result.per_op[variant.label] = await _measure(variant, benchmark.number, benchmark.repeat)
+        result.per_op[variant.label] = await _measure(variant, number, repeat)
     return result
 
 
@@ -114,7 +127,10 @@ def report(result: Result) -> str:
     return "\n".join(lines)
 
 
-def run_all(benchmarks: list[Benchmark]) -> None:
+def run_all(benchmarks: list[Benchmark | Scenario], smoke: bool = False) -> None:
     for benchmark in benchmarks:
-        print(report(asyncio.run(run(benchmark))), flush=True)
+        if isinstance(benchmark, Scenario):
+            print(benchmark.run(smoke), flush=True)
+        else:
+            print(report(asyncio.run(run(benchmark, smoke))), flush=True)
         print(flush=True)
