@@ -25,7 +25,8 @@ def test_doctor_reports_a_reachable_endpoint_and_hides_credentials() -> None:
         result = _cli("doctor", OTEL_SERVICE_NAME="doc-svc", OTEL_EXPORTER_OTLP_ENDPOINT=endpoint)
     assert result.returncode == 0, result.stdout
     assert "doc-svc 1.0.0 (development)" in result.stdout
-    assert f"✓ the OTLP endpoint http://***@127.0.0.1:{receiver.port} answers" in result.stdout
+    endpoint = f"http://[REDACTED]@127.0.0.1:{receiver.port}"
+    assert f"✓ the OTLP endpoint {endpoint} answers" in result.stdout
     assert "s3cret" not in result.stdout + result.stderr
 
 

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from opentelemetry import context, trace
 
 from huleedu_service_libs._shared.messaging.process_span import ProcessSpan, processing
 from huleedu_service_libs._shared.messaging.telemetry import MessagingTelemetry, suppressed
+from huleedu_service_libs._types import ConsumerRecordLike
 from huleedu_service_libs.correlation import bind_correlation_id, reset_correlation_id
 
 __all__ = ["process_span"]
@@ -34,13 +34,13 @@ _telemetry = MessagingTelemetry.create()
 
 @contextmanager
 def process_span(
-    record: Any, *, consumer_group: str | None = None, links: bool = False
+    record: ConsumerRecordLike, *, consumer_group: str | None = None, links: bool = False
 ) -> Iterator[trace.Span]:
     """Make ``record``'s process span current for the block; it ends (with any error) after it.
 
-    ``record`` is an aiokafka ``ConsumerRecord`` (anything with ``topic``, ``partition``,
-    ``offset``, ``key`` and ``headers``). ``links=True`` links to the producer's trace instead
-    of continuing it.
+    ``record`` is an aiokafka ``ConsumerRecord``, or anything else with its ``topic``,
+    ``partition``, ``offset``, ``key`` and ``headers`` (``protocols.ConsumerRecordLike``).
+    ``links=True`` links to the producer's trace instead of continuing it.
     """
     if suppressed() or processing(record):
         yield trace.get_current_span()

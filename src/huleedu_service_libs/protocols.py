@@ -1,6 +1,8 @@
 """The seams services depend on: one Protocol per client, so tests inject fakes at our ports.
 
 Depend on these, not on the concrete classes (``RedisClientProtocol``, not ``RedisClient``).
+The value types they speak in (``ClaimState``, ``CircuitBreakerState``, ``ConsumerRecordLike``)
+live in the leaf module ``_types``, so this module imports nothing that imports it back.
 """
 
 from __future__ import annotations
@@ -9,10 +11,22 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
 
+from huleedu_service_libs._types import CircuitBreakerState, ClaimState, ConsumerRecordLike
+
 if TYPE_CHECKING:
     from huleedu_service_libs.events import EventEnvelope
-    from huleedu_service_libs.idempotency import ClaimState
-    from huleedu_service_libs.resilience import CircuitBreakerState
+
+__all__ = [
+    "AtomicRedisClientProtocol",
+    "CircuitBreakerProtocol",
+    "ConsumerRecordLike",
+    "IdempotencyStoreProtocol",
+    "KafkaPublisherProtocol",
+    "RedisClientProtocol",
+    "RedisPubSubProtocol",
+    "RedisSubscriptionProtocol",
+    "ScriptingRedisProtocol",
+]
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")

@@ -70,9 +70,9 @@ def test_contrib_allowed_only_for_non_overlapping_or_opted_in() -> None:
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("http://user:s3cret@collector:4317", "http://***@collector:4317"),
+        ("http://user:s3cret@collector:4317", "http://[REDACTED]@collector:4317"),
         ("http://collector:4317", "http://collector:4317"),
-        ("redis://:pw@redis/0", "redis://***@redis/0"),
+        ("redis://:pw@redis/0", "redis://[REDACTED]@redis/0"),
     ],
 )
 def test_redact_url_hides_credentials(url: str, expected: str) -> None:

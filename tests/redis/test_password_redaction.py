@@ -18,11 +18,11 @@ PASSWORD = "s3cret-Pa55word"
     ("url", "expected"),
     [
         ("redis://redis:6379", "redis://redis:6379"),
-        (f"redis://:{PASSWORD}@redis:6379/0", "redis://***@redis:6379/0"),
-        (f"rediss://user:{PASSWORD}@redis/1", "rediss://***@redis/1"),
+        (f"redis://:{PASSWORD}@redis:6379/0", "redis://[REDACTED]@redis:6379/0"),
+        (f"rediss://user:{PASSWORD}@redis/1", "rediss://[REDACTED]@redis/1"),
         (
             f"redis://redis:6379/0?password={PASSWORD}&db=2",
-            "redis://redis:6379/0?password=***&db=2",
+            "redis://redis:6379/0?password=[REDACTED]&db=2",
         ),
         (f"redis://:{PASSWORD}@[::1", "<unparseable url>"),
     ],
@@ -83,4 +83,4 @@ async def test_an_unreachable_server_error_never_contains_the_password(unused_po
         await client.start()
     assert PASSWORD not in str(caught.value)
     assert PASSWORD not in str(caught.value.__cause__)
-    assert "***@127.0.0.1" in str(caught.value)
+    assert "[REDACTED]@127.0.0.1" in str(caught.value)

@@ -4,7 +4,7 @@ Through the huleedu_quart instrumentor, first with hand-built ASGI scopes (any b
 could pass on), then through a real hypercorn. What must hold: the handler runs, malformed trace
 context is ignored (the request starts a new trace), and span attributes stay bounded whatever
 the request carried: nothing from ``baggage`` is copied into them, and path, query, user agent
-are capped (``huleedu_otel.quart._limits``).
+are capped (``huleedu_otel.quart._settings``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 from quart import Quart, request
 
 from huleedu_otel.quart import QuartInstrumentor
-from huleedu_otel.quart._limits import MAX_PATH, MAX_QUERY, MAX_USER_AGENT
+from huleedu_otel.quart._settings import MAX_PATH, MAX_QUERY, MAX_USER_AGENT
 from huleedu_otel.testing import TelemetryCapture
 from tests._services import free_port, wait_for_port
 from tests.reliability._asgi import call

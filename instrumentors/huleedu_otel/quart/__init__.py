@@ -34,7 +34,8 @@ from quart import Quart
 from wrapt import wrap_function_wrapper
 
 from huleedu_otel.quart import _apps
-from huleedu_otel.quart._guard import report_failure
+from huleedu_otel.quart._settings import QuartOptions
+from huleedu_otel.quart._telemetry import report_failure
 from huleedu_otel.quart.package import _instruments
 
 __all__ = ["QuartInstrumentor"]
@@ -50,7 +51,7 @@ class QuartInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         return _instruments
 
     def _instrument(self, **kwargs: Any) -> None:
-        options = _apps.QuartOptions.from_kwargs(kwargs)
+        options = QuartOptions.from_kwargs(kwargs)
 
         def instrument_new_app(
             wrapped: Any, instance: Quart, args: tuple[Any, ...], kw: dict[str, Any]
@@ -73,7 +74,7 @@ class QuartInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     @staticmethod
     def instrument_app(app: Quart, **kwargs: Any) -> bool:
         """Instrument one app (idempotent: ``False`` when it already was)."""
-        return _apps.instrument_app(app, _apps.QuartOptions.from_kwargs(kwargs), __version__)
+        return _apps.instrument_app(app, QuartOptions.from_kwargs(kwargs), __version__)
 
     @staticmethod
     def uninstrument_app(app: Quart) -> bool:

@@ -2,12 +2,11 @@
 
 Built when the ASGI call starts, finished when it returns. Everything per request lives here,
 in one slotted object, so the hot path allocates little: the attribute sets for the metrics
-come from :class:`ServerTelemetry`'s caches.
+come from :class:`ServerTelemetry`'s caches. The user's hooks run from here too, guarded.
 """
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Awaitable, Callable
 from contextvars import Token
@@ -26,43 +25,63 @@ from opentelemetry.semconv.attributes.url_attributes import URL_PATH, URL_QUERY,
 from opentelemetry.semconv.attributes.user_agent_attributes import USER_AGENT_ORIGINAL
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from huleedu_otel.quart._active import InFlight
-from huleedu_otel.quart._guard import report_failure
-from huleedu_otel.quart._headers import captured_headers
-from huleedu_otel.quart._hooks import Hooks, Message, Scope
-from huleedu_otel.quart._limits import MAX_METHOD, MAX_PATH, MAX_QUERY, MAX_USER_AGENT, clipped
-from huleedu_otel.quart._propagation import parent_context
-from huleedu_otel.quart._query import redact_query
-from huleedu_otel.quart._settings import QuartSettings
-from huleedu_otel.quart._telemetry import OTHER_METHOD, ServerTelemetry, normalise_method
-from huleedu_service_libs._shared.exception_text import exception_attributes
-from huleedu_service_libs.correlation import (
-    bind_correlation_id,
-    new_correlation_id,
-    reset_correlation_id,
+from huleedu_otel.quart._propagation import CORRELATION_HEADER, correlation_id, parent_context
+from huleedu_otel.quart._settings import (
+    MAX_METHOD,
+    MAX_PATH,
+    MAX_USER_AGENT,
+    Message,
+    QuartSettings,
+    Scope,
+    ServerRequestHook,
+    ServerResponseHook,
+    bounded_query,
+    captured_headers,
+    clipped,
 )
+from huleedu_otel.quart._telemetry import (
+    OTHER_METHOD,
+    InFlight,
+    ServerTelemetry,
+    normalise_method,
+    report_failure,
+)
+from huleedu_service_libs._shared.exception_text import exception_attributes
+from huleedu_service_libs.correlation import bind_correlation_id, reset_correlation_id
 
-__all__ = ["EXCHANGE_KEY", "Exchange"]
+__all__ = ["EXCHANGE_KEY", "Exchange", "Hooks"]
 
 Send = Callable[[Message], Awaitable[None]]
 
 #: Where the exchange rides in the ASGI scope, so the route recorder can find it.
 EXCHANGE_KEY = "huleedu_otel.quart.exchange"
-CORRELATION_HEADER = b"x-correlation-id"
-#: An incoming id is reused only when it is short and harmless in logs and headers.
-_VALID_CORRELATION_ID = re.compile(rb"[A-Za-z0-9._:\-]{1,128}")
 
 
-def _bounded_query(query: bytes) -> str:
-    """Cut before redacting (bounded work) and after (``REDACTED`` may be longer than a value)."""
-    return clipped(redact_query(clipped(query.decode("latin-1"), MAX_QUERY)), MAX_QUERY)
+class Hooks:
+    """``server_request_hook(span, scope)`` and ``server_response_hook(span, message)``, run so
+    that their failure cannot reach a request."""
 
+    __slots__ = ("request", "response")
 
-def _correlation_id(headers: dict[bytes, bytes]) -> str:
-    given = headers.get(CORRELATION_HEADER)
-    if given is not None and _VALID_CORRELATION_ID.fullmatch(given):
-        return given.decode("ascii")
-    return new_correlation_id()
+    def __init__(
+        self, request: ServerRequestHook | None, response: ServerResponseHook | None
+    ) -> None:
+        self.request = request
+        self.response = response
+
+    def on_request(self, span: trace.Span, scope: Scope) -> None:
+        if self.request is not None and span.is_recording():
+            try:
+                self.request(span, scope)
+            except Exception:
+                report_failure("server_request_hook")
+
+    def on_response(self, span: trace.Span, message: Message) -> None:
+        if self.response is not None and span.is_recording():
+            try:
+                self.response(span, message)
+            except Exception:
+                report_failure("server_response_hook")
 
 
 class Exchange:
@@ -107,7 +126,7 @@ class Exchange:
         self.status: int | None = None
         self.error_type: str | None = None
         headers = dict(scope["headers"])
-        self.correlation_id = _correlation_id(headers)
+        self.correlation_id = correlation_id(headers)
         self._parent = parent_context(headers)
         self.span = self._start_span(scope, headers)
         self._started = time.perf_counter()
@@ -147,7 +166,7 @@ class Exchange:
             attributes[USER_AGENT_ORIGINAL] = clipped(agent.decode("latin-1"), MAX_USER_AGENT)
         query = scope.get("query_string")
         if query:
-            attributes[URL_QUERY] = _bounded_query(query)
+            attributes[URL_QUERY] = bounded_query(query)
         if self._settings.headers.request is not None:
             attributes.update(captured_headers(self._settings.headers, "request", scope["headers"]))
         return attributes

@@ -1,19 +1,35 @@
-"""The caller's trace context from the ASGI headers, through the global propagator.
+"""What the caller hands over in the headers: its trace context and its correlation id.
 
 Most requests (probes, browsers, the first hop) carry none of the propagator's headers; the
 propagator's ``fields`` are looked up once per propagator so those requests skip extraction.
+An incoming ``X-Correlation-ID`` is reused only when it is short and harmless in logs and
+headers; otherwise a new one is generated.
 """
 
 from __future__ import annotations
 
+import re
+
 from opentelemetry import context, propagate
 from opentelemetry.propagators.textmap import Getter, TextMapPropagator
 
-from huleedu_otel.quart._guard import report_failure
+from huleedu_otel.quart._telemetry import report_failure
+from huleedu_service_libs.correlation import new_correlation_id
 
-__all__ = ["parent_context"]
+__all__ = ["CORRELATION_HEADER", "Headers", "correlation_id", "parent_context"]
 
 Headers = dict[bytes, bytes]
+
+CORRELATION_HEADER = b"x-correlation-id"
+_VALID_CORRELATION_ID = re.compile(rb"[A-Za-z0-9._:\-]{1,128}")
+
+
+def correlation_id(headers: Headers) -> str:
+    """The caller's correlation id when it is acceptable, else a new one."""
+    given = headers.get(CORRELATION_HEADER)
+    if given is not None and _VALID_CORRELATION_ID.fullmatch(given):
+        return given.decode("ascii")
+    return new_correlation_id()
 
 
 class _HeaderGetter(Getter[Headers]):

@@ -1,8 +1,14 @@
-"""The tracer and the two HTTP server instruments, with their attribute sets built once.
+"""The tracer and the two HTTP server instruments, and where our own failures are reported.
 
 Metric attribute sets are bounded by construction (normalised method, scheme, the matched rule,
 the status code, an exception class name), so they are cached: the hot path reuses a dict
 instead of building one per request. The raw path is never part of them.
+
+``http.server.active_requests`` is an observable up-down counter: the in-flight count per
+(method, scheme) is kept in plain integers and reported when the metrics are collected. Per
+request that is an attribute lookup and two integer additions instead of two SDK measurements,
+each of which hashes its attribute set; the exported data (a non-monotonic cumulative sum) is
+the same.
 
 Every app instrumented with the same providers shares one :class:`ServerTelemetry`: an
 observable instrument registered twice under one name keeps only the first callback, and one
@@ -11,10 +17,13 @@ process has one count of active requests anyway.
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections.abc import Iterable
 from typing import Any
 
 from opentelemetry import metrics, trace
+from opentelemetry.metrics import CallbackOptions, Observation
 from opentelemetry.semconv.attributes.error_attributes import ERROR_TYPE
 from opentelemetry.semconv.attributes.http_attributes import (
     HTTP_REQUEST_METHOD,
@@ -23,10 +32,25 @@ from opentelemetry.semconv.attributes.http_attributes import (
 )
 from opentelemetry.semconv.attributes.url_attributes import URL_SCHEME
 
-from huleedu_otel.quart._active import ActiveRequests
 from huleedu_service_libs._shared.buckets import HTTP_SECONDS
+from huleedu_service_libs._shared.report_once import ReportOnce
 
-__all__ = ["OTHER_METHOD", "ServerTelemetry", "normalise_method", "telemetry_for"]
+__all__ = [
+    "OTHER_METHOD",
+    "ActiveRequests",
+    "InFlight",
+    "ServerTelemetry",
+    "normalise_method",
+    "report_failure",
+    "telemetry_for",
+]
+
+#: Telemetry never breaks a request: call from an ``except`` block; the first failure of each
+#: kind logs its traceback, repeats go to DEBUG.
+report_failure = ReportOnce(
+    logging.getLogger("huleedu_otel.quart"),
+    "Telemetry failed in %s; the request goes on without it",
+)
 
 SCOPE_NAME = "huleedu_otel.quart"
 SCHEMA_URL = "https://opentelemetry.io/schemas/1.26.0"
@@ -43,6 +67,35 @@ DurationKey = tuple[str, str, str | None, int | None, str | None]
 def normalise_method(method: str) -> str:
     """Known methods as they are; anything else is ``_OTHER`` (semconv), keeping sets bounded."""
     return method if method in _KNOWN_METHODS else OTHER_METHOD
+
+
+class InFlight:
+    """The number of requests in flight for one attribute set."""
+
+    __slots__ = ("attributes", "count")
+
+    def __init__(self, attributes: dict[str, Any]) -> None:
+        self.attributes = attributes
+        self.count = 0
+
+
+class ActiveRequests:
+    """The in-flight counts of every (method, scheme) seen; bounded by normalised methods."""
+
+    __slots__ = ("_by_key",)
+
+    def __init__(self) -> None:
+        self._by_key: dict[tuple[str, str], InFlight] = {}
+
+    def entry(self, method: str, scheme: str) -> InFlight:
+        found = self._by_key.get((method, scheme))
+        if found is None:
+            found = InFlight({HTTP_REQUEST_METHOD: method, URL_SCHEME: scheme})
+            self._by_key[(method, scheme)] = found
+        return found
+
+    def observe(self, options: CallbackOptions) -> Iterable[Observation]:
+        return [Observation(e.count, e.attributes) for e in list(self._by_key.values())]
 
 
 class ServerTelemetry:

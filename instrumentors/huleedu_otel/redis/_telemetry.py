@@ -21,11 +21,13 @@ from redis.exceptions import ConnectionError, TimeoutError, WatchError
 
 from huleedu_otel.redis._commands import Command, connection_attributes
 from huleedu_otel.redis._native_metrics import redis_py_records_duration
-from huleedu_service_libs._shared import report_once as _failures
+from huleedu_service_libs._shared.report_once import ReportOnce
 
 __all__ = ["Observation", "RedisTelemetry", "RequestHook", "ResponseHook"]
 
 _log = logging.getLogger(__name__)
+#: Telemetry never breaks the command: call from an ``except`` block.
+_report_failure = ReportOnce(_log, "Telemetry failed in %s; the command goes on")
 
 #: ``request_hook(span, client, args, kwargs)`` before the command is sent.
 RequestHook = Callable[[Span, Any, tuple[Any, ...], dict[str, Any]], None]
@@ -66,7 +68,7 @@ class RedisTelemetry:
             command = describe(client, args)
             return None if command is None else self._start(client, command, args, kwargs)
         except Exception:
-            _log_once("starting a Redis span")
+            _report_failure("starting a Redis span")
             return None
 
     def _start(
@@ -108,7 +110,7 @@ class Observation:
         try:
             self._finish(client, error, response)
         except Exception:
-            _log_once("finishing a Redis span")
+            _report_failure("finishing a Redis span")
 
     def _finish(self, client: Any, error: BaseException | None, response: Any) -> None:
         elapsed = perf_counter() - self._started
@@ -151,7 +153,3 @@ def _run_hook(hook: Callable[..., None], *args: Any) -> None:
         hook(*args)
     except Exception:
         _log.warning("A Redis instrumentation hook raised; the command goes on", exc_info=True)
-
-
-def _log_once(what: str) -> None:
-    _failures.report_once(_log, what, "the command goes on")

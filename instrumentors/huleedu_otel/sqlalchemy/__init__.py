@@ -35,9 +35,8 @@ from opentelemetry.trace import TracerProvider
 from wrapt import wrap_function_wrapper
 
 from huleedu_otel.sqlalchemy import _engine
-from huleedu_otel.sqlalchemy._guard import report_once
 from huleedu_otel.sqlalchemy._pool import unpatch_pool_connect
-from huleedu_otel.sqlalchemy._telemetry import DatabaseTelemetry, telemetry_for
+from huleedu_otel.sqlalchemy._telemetry import DatabaseTelemetry, report_failure, telemetry_for
 from huleedu_otel.sqlalchemy.package import _instruments
 
 if TYPE_CHECKING:
@@ -122,4 +121,4 @@ def _instrument_quietly(engine: Any, telemetry: DatabaseTelemetry) -> None:
     try:
         _engine.instrument(engine, telemetry)
     except Exception:
-        report_once("instrumenting a new engine")
+        report_failure("instrumenting a new engine")

@@ -15,10 +15,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from huleedu_otel.sqlalchemy._attributes import describe_engine
-from huleedu_otel.sqlalchemy._guard import guarded
 from huleedu_otel.sqlalchemy._pool import PoolMonitor, patch_pool_connect
 from huleedu_otel.sqlalchemy._statements import StatementTracer
-from huleedu_otel.sqlalchemy._telemetry import DatabaseTelemetry
+from huleedu_otel.sqlalchemy._telemetry import DatabaseTelemetry, report_failure
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -32,7 +31,8 @@ class EngineInstrumentation:
     def __init__(self, engine: Engine, monitor: PoolMonitor, listeners: list[Listener]) -> None:
         self._engine = weakref.ref(engine)
         self.monitor = monitor
-        self._listeners = [(name, guarded(listener, name)) for name, listener in listeners]
+        guard = report_failure.guarded
+        self._listeners = [(name, guard(listener, name)) for name, listener in listeners]
 
     def attach(self, engine: Engine) -> None:
         for identifier, listener in self._listeners:

@@ -24,8 +24,9 @@ from sqlalchemy.pool import Pool, QueuePool, SingletonThreadPool
 from wrapt import wrap_function_wrapper
 
 from huleedu_otel.sqlalchemy._attributes import EngineAttributes
-from huleedu_otel.sqlalchemy._guard import report_once
-from huleedu_otel.sqlalchemy._telemetry import DatabaseTelemetry
+from huleedu_otel.sqlalchemy._telemetry import DatabaseTelemetry, report_failure
+
+__all__ = ["PoolMonitor", "patch_pool_connect", "unpatch_pool_connect"]
 
 #: pool -> its monitor; the ``Pool.connect`` wrapper looks pools up here.
 _monitors: weakref.WeakKeyDictionary[Pool, PoolMonitor] = weakref.WeakKeyDictionary()
@@ -83,12 +84,12 @@ class PoolMonitor:
 
     # --- readings (observable callbacks) ---
 
-    def observe(self, read: Callable[[PoolMonitor], Iterable[Observation]]) -> list[Observation]:
-        """One reading; a pool that fails to answer is skipped, the collection goes on."""
+    def readings(self, suffix: str) -> list[Observation]:
+        """One reading (``count``, ``max``, ...); a pool that fails to answer is skipped."""
         try:
-            return list(read(self))
+            return list(_READERS[suffix](self))
         except Exception:
-            report_once(f"reading pool {self.attributes.pool_name}")
+            report_failure(f"reading pool {self.attributes.pool_name}")
             return []
 
     def counts(self) -> tuple[int, int]:
@@ -167,6 +168,27 @@ class PoolMonitor:
         _monitors[engine.pool] = self
         with self._lock:
             self._open = self._used = 0
+
+
+def _counts(pool: PoolMonitor) -> Iterable[Observation]:
+    idle, used = pool.counts()
+    attributes = pool.attributes.pool()
+    yield Observation(idle, {**attributes, "db.client.connection.state": "idle"})
+    yield Observation(used, {**attributes, "db.client.connection.state": "used"})
+
+
+def _limit(value: int | None, pool: PoolMonitor) -> Iterable[Observation]:
+    if value is not None:
+        yield Observation(value, pool.attributes.pool())
+
+
+_READERS: dict[str, Callable[[PoolMonitor], Iterable[Observation]]] = {
+    "count": _counts,
+    "max": lambda pool: _limit(pool.limits().max, pool),
+    "idle.max": lambda pool: _limit(pool.limits().idle_max, pool),
+    "idle.min": lambda pool: _limit(pool.limits().idle_min, pool),
+    "pending_requests": lambda pool: [Observation(pool.pending, pool.attributes.pool())],
+}
 
 
 # --- the class-level Pool.connect patch ---

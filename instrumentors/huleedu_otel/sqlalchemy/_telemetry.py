@@ -1,18 +1,20 @@
-"""The tracer and instruments the engine listeners record into.
+"""The tracer and instruments the engine listeners record into, and where failures are reported.
 
 Observable instruments are registered with their callbacks when created, and the SDK keeps the
 first registration of a name; so the instruments are created once per meter provider and their
-callbacks read whatever pools are instrumented at collection time.
+callbacks read whatever pools are instrumented at collection time. A pool is anything with
+:meth:`ObservedPool.readings` (the pool monitor); this module does not know its type.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import version
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from opentelemetry.metrics import (
     CallbackOptions,
@@ -27,9 +29,38 @@ from opentelemetry.trace import Tracer, TracerProvider, get_tracer
 
 from huleedu_service_libs._shared import db_duration as _db_duration
 from huleedu_service_libs._shared.buckets import DB_SECONDS
+from huleedu_service_libs._shared.report_once import ReportOnce
 
-if TYPE_CHECKING:
-    from huleedu_otel.sqlalchemy._pool import PoolMonitor
+__all__ = [
+    "POOL_READINGS",
+    "DatabaseInstruments",
+    "DatabaseTelemetry",
+    "ObservedPool",
+    "report_failure",
+    "telemetry_for",
+]
+
+#: Telemetry never breaks the database call: call from an ``except`` block.
+report_failure = ReportOnce(
+    logging.getLogger("huleedu_otel.sqlalchemy"),
+    "Telemetry failed in %s; the database call went on",
+)
+
+#: The pool readings semconv defines: (name suffix, unit, description).
+POOL_READINGS = (
+    ("count", "{connection}", "Connections by state (idle, used)."),
+    ("max", "{connection}", "Most open connections the pool allows."),
+    ("idle.max", "{connection}", "Most idle connections the pool keeps."),
+    ("idle.min", "{connection}", "Fewest idle connections the pool keeps."),
+    ("pending_requests", "{request}", "Requests waiting for a connection."),
+)
+
+
+class ObservedPool(Protocol):
+    """What the observable callbacks read: one pool's observations of one reading."""
+
+    def readings(self, suffix: str) -> list[Observation]: ...
+
 
 _SCOPE = "huleedu_otel.sqlalchemy"
 _SCHEMA_URL = "https://opentelemetry.io/schemas/1.37.0"
@@ -46,9 +77,9 @@ class DatabaseInstruments:
     wait_time: Histogram
     use_time: Histogram
     timeouts: Counter
-    pools: weakref.WeakSet[PoolMonitor] = field(default_factory=weakref.WeakSet)
+    pools: weakref.WeakSet[ObservedPool] = field(default_factory=weakref.WeakSet)
 
-    def live_pools(self) -> Iterator[PoolMonitor]:
+    def live_pools(self) -> Iterator[ObservedPool]:
         yield from list(self.pools)
 
 
@@ -108,54 +139,19 @@ def _seconds(meter: Meter, name: str, what: str) -> Histogram:
 
 def _observe_pools(meter: Meter, instruments: DatabaseInstruments) -> None:
     """The counts and limits semconv defines, read from the pools when a reader collects."""
-    readings: list[tuple[str, str, str, Callable[[PoolMonitor], Iterable[Observation]]]] = [
-        ("count", "{connection}", "Connections by state (idle, used).", _counts),
-        ("max", "{connection}", "Most open connections the pool allows.", _max),
-        ("idle.max", "{connection}", "Most idle connections the pool keeps.", _idle_max),
-        ("idle.min", "{connection}", "Fewest idle connections the pool keeps.", _idle_min),
-        ("pending_requests", "{request}", "Requests waiting for a connection.", _pending),
-    ]
-    for suffix, unit, description, read in readings:
+    for suffix, unit, description in POOL_READINGS:
         meter.create_observable_up_down_counter(
             f"db.client.connection.{suffix}",
-            callbacks=[_callback(instruments, read)],
+            callbacks=[_callback(instruments, suffix)],
             unit=unit,
             description=description,
         )
 
 
 def _callback(
-    instruments: DatabaseInstruments, read: Callable[[PoolMonitor], Iterable[Observation]]
+    instruments: DatabaseInstruments, suffix: str
 ) -> Callable[[CallbackOptions], Iterable[Observation]]:
     def observe(_options: CallbackOptions) -> Iterable[Observation]:
-        return [obs for pool in instruments.live_pools() for obs in pool.observe(read)]
+        return [obs for pool in instruments.live_pools() for obs in pool.readings(suffix)]
 
     return observe
-
-
-def _counts(pool: PoolMonitor) -> Iterable[Observation]:
-    idle, used = pool.counts()
-    attributes = pool.attributes.pool()
-    yield Observation(idle, {**attributes, "db.client.connection.state": "idle"})
-    yield Observation(used, {**attributes, "db.client.connection.state": "used"})
-
-
-def _max(pool: PoolMonitor) -> Iterable[Observation]:
-    return _limit(pool, pool.limits().max)
-
-
-def _idle_max(pool: PoolMonitor) -> Iterable[Observation]:
-    return _limit(pool, pool.limits().idle_max)
-
-
-def _idle_min(pool: PoolMonitor) -> Iterable[Observation]:
-    return _limit(pool, pool.limits().idle_min)
-
-
-def _pending(pool: PoolMonitor) -> Iterable[Observation]:
-    yield Observation(pool.pending, pool.attributes.pool())
-
-
-def _limit(pool: PoolMonitor, value: int | None) -> Iterable[Observation]:
-    if value is not None:
-        yield Observation(value, pool.attributes.pool())

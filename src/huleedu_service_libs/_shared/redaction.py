@@ -6,6 +6,11 @@ spelling (``db_password``, ``accessToken``, ``X-Api-Key``). Counting words rathe
 keeps ``prompt_tokens`` readable. In every string value, the password part of a URL, secret
 ``name=value`` pairs and bearer credentials are masked too. :func:`redact_url` is the stricter
 form for a value known to be a URL (a client's DSN): it drops the user and password entirely.
+:func:`redact_query` masks the secret parameters of a query string (``url.query`` of a span).
+
+One marker, :data:`REDACTED`, everywhere a secret was; one list of secret words. A URL adds a few
+parameter names that carry credentials by convention there (``code`` of an OAuth callback,
+``sig`` of a signed URL, a bare ``key``) but are ordinary words in a log event.
 """
 
 from __future__ import annotations
@@ -15,12 +20,14 @@ from collections.abc import Mapping
 from functools import lru_cache
 from itertools import pairwise
 from typing import Any
-from urllib.parse import SplitResult, urlsplit, urlunsplit
+from urllib.parse import SplitResult, unquote_plus, urlsplit, urlunsplit
 
 __all__ = [
     "REDACTED",
     "is_secret_key",
+    "is_secret_parameter",
     "redact_mapping",
+    "redact_query",
     "redact_text",
     "redact_url",
     "redact_value",
@@ -30,8 +37,11 @@ REDACTED = "[REDACTED]"
 
 _SECRET_WORDS = frozenset(
     {"password", "passwd", "pwd", "token", "secret", "authorization", "cookie", "apikey"}
+    | {"signature"}
 )
 _SECRET_PAIRS = frozenset({("api", "key"), ("private", "key"), ("access", "key")})
+#: Query parameters that are credentials by convention in URLs, though not in log fields.
+_URL_SECRET_NAMES = frozenset({"key", "sig", "code", "auth", "session", "sessionid"})
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)[^/\s@]+(?P<at>@)")
 _PAIR = re.compile(
@@ -46,6 +56,8 @@ _CHAIN_FIELDS = frozenset(
 # Every secret word contains one of these stems, and every URL with a password "://". Plain
 # substring tests, because a case-insensitive alternation costs several µs per value.
 _STEMS = ("://", "pass", "pwd", "token", "secret", "auth", "cookie", "key", "bearer", "basic")
+_QUERY_STEMS = (*_STEMS[1:], "%", "sig", "code", "session")
+_QUERY_PAIR = re.compile(r"([^&=;]*)=([^&;]*)")
 
 
 @lru_cache(maxsize=2048)
@@ -67,10 +79,10 @@ def redact_text(text: str) -> str:
     return _PAIR.sub(_mask_pair, text)
 
 
-def _may_hold_a_secret(text: str) -> bool:
+def _may_hold_a_secret(text: str, stems: tuple[str, ...] = _STEMS) -> bool:
     """A cheap pre-check that spares most values (timestamps, ids, messages) the expressions."""
     lowered = text.lower()
-    for stem in _STEMS:  # noqa: SIM110 - any(<generator>) costs over 1 µs more per value
+    for stem in stems:  # noqa: SIM110 - any(<generator>) costs over 1 µs more per value
         if stem in lowered:
             return True
     return False
@@ -114,8 +126,30 @@ def redact_mapping(fields: Mapping[Any, Any], depth: int = 0) -> dict[Any, Any]:
     return redacted
 
 
+def is_secret_parameter(name: str) -> bool:
+    """Whether the query parameter ``name`` (as sent, percent-encoded) holds a credential."""
+    decoded = unquote_plus(name)
+    return decoded.lower() in _URL_SECRET_NAMES or is_secret_key(decoded)
+
+
+def redact_query(query: str) -> str:
+    """``query`` (without the ``?``) with every secret parameter's value replaced.
+
+    Names are matched as :func:`is_secret_parameter` says; everything else keeps its raw
+    encoding, as received.
+    """
+    if not _may_hold_a_secret(query, _QUERY_STEMS):
+        return query
+    return _QUERY_PAIR.sub(_mask_query_pair, query)
+
+
+def _mask_query_pair(match: re.Match[str]) -> str:
+    name = match.group(1)
+    return f"{name}={REDACTED}" if is_secret_parameter(name) else match.group(0)
+
+
 def redact_url(url: str) -> str:
-    """The URL without its credentials: ``redis://:pw@host:6379/0`` -> ``redis://***@host:6379/0``.
+    """The URL without its credentials: ``redis://:pw@host/0`` -> ``redis://[REDACTED]@host/0``.
 
     A URL that cannot be parsed is replaced entirely, since the password could be anywhere in it.
     """
@@ -124,7 +158,7 @@ def redact_url(url: str) -> str:
         netloc = _redacted_netloc(parts)
     except ValueError:
         return "<unparseable url>"
-    query = _redacted_query(parts.query)
+    query = redact_query(parts.query)
     if netloc == parts.netloc and query == parts.query:
         return url
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
@@ -134,13 +168,4 @@ def _redacted_netloc(parts: SplitResult) -> str:
     if parts.password is None and parts.username is None:
         return parts.netloc
     host = parts.hostname or ""
-    return f"***@{host}:{parts.port}" if parts.port is not None else f"***@{host}"
-
-
-def _redacted_query(query: str) -> str:
-    """redis-py also reads ``?password=...`` from the query string."""
-    pairs = [pair.partition("=") for pair in query.split("&")] if query else []
-    return "&".join(
-        f"{name}=***" if name.lower() == "password" else f"{name}{sep}{value}"
-        for name, sep, value in pairs
-    )
+    return f"{REDACTED}@{host}:{parts.port}" if parts.port is not None else f"{REDACTED}@{host}"

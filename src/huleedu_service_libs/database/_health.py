@@ -17,6 +17,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import QueuePool
 
+from huleedu_service_libs._shared.redaction import REDACTED
+
 HEALTHY, DEGRADED, UNHEALTHY, NOT_SUPPORTED = "healthy", "degraded", "unhealthy", "not_supported"
 #: Pool utilisation (checked out / pool size) from which the pool counts as degraded.
 POOL_DEGRADED_PERCENT = 80.0
@@ -142,7 +144,7 @@ class DatabaseHealthChecker:
         """The message without the DSN's password, and short enough for a health endpoint."""
         password = self.engine.url.password
         if password:
-            message = message.replace(str(password), "***")
+            message = message.replace(str(password), REDACTED)
         return message.splitlines()[0][:300] if message else message
 
 

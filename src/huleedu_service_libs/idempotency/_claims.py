@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import enum
 import uuid
-from typing import Any
 
+from huleedu_service_libs._types import ClaimState, ConsumerRecordLike
 from huleedu_service_libs.events import generate_deterministic_event_id
 
-
-class ClaimState(enum.Enum):
-    """A key's state as a claim found it."""
-
-    CLAIMED = 0  # it was free; the caller now holds its lease
-    DONE = 1  # processed before, within the done marker's TTL
-    IN_PROGRESS = 2  # another attempt holds the lease right now
+__all__ = ["ClaimState", "claim_key", "new_owner"]
 
 
-def claim_key(namespace: str, record: Any) -> str:
+def claim_key(namespace: str, record: ConsumerRecordLike) -> str:
     """The key of ``record``'s event; ``{namespace}`` is a Redis Cluster hash tag, so one
     namespace's keys share a slot and a batch can be claimed by one script."""
-    return f"huleedu:idempotency:{{{namespace}}}:{generate_deterministic_event_id(record.value)}"
+    event_id = generate_deterministic_event_id(record.value or b"")
+    return f"huleedu:idempotency:{{{namespace}}}:{event_id}"
 
 
 def new_owner() -> str:

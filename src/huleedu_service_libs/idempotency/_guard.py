@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
+from huleedu_service_libs._types import ConsumerRecordLike, RecordT
 from huleedu_service_libs.errors import DuplicateInProgressError, IdempotencyStoreUnavailableError
 from huleedu_service_libs.idempotency._claims import ClaimState, claim_key, new_owner
 from huleedu_service_libs.idempotency._telemetry import IdempotencyTelemetry, Outcome
@@ -34,7 +35,9 @@ class IdempotencyGuard:
     telemetry: IdempotencyTelemetry = field(default_factory=IdempotencyTelemetry)
     _warned: bool = field(default=False, init=False)
 
-    async def run(self, record: Any, handler: Callable[[], Awaitable[R]]) -> R | None:
+    async def run(
+        self, record: ConsumerRecordLike, handler: Callable[[], Awaitable[R]]
+    ) -> R | None:
         """Run ``handler`` for ``record`` at most once per event (see the module docstring)."""
         with process_span(record, consumer_group=self.consumer_group):
             key, owner = claim_key(self.namespace, record), new_owner()
@@ -52,7 +55,7 @@ class IdempotencyGuard:
             return result
 
     async def run_batch(
-        self, records: Sequence[Any], handler: Callable[[Any], Awaitable[object]]
+        self, records: Sequence[RecordT], handler: Callable[[RecordT], Awaitable[object]]
     ) -> None:
         """Claim the whole batch in one round trip, run each new record, settle in one more.
 
@@ -79,11 +82,11 @@ class IdempotencyGuard:
             raise DuplicateInProgressError("part of the batch is being processed elsewhere")
 
     def _admit_batch(
-        self, records: Sequence[Any], keys: list[str], state_of: dict[str, ClaimState]
-    ) -> list[tuple[Any, str]]:
+        self, records: Sequence[RecordT], keys: list[str], state_of: dict[str, ClaimState]
+    ) -> list[tuple[RecordT, str]]:
         """The records this attempt runs: claimed ones, each event once (all, failing open)."""
         seen: set[str] = set()
-        to_run: list[tuple[Any, str]] = []
+        to_run: list[tuple[RecordT, str]] = []
         for record, key in zip(records, keys, strict=True):
             state = state_of.get(key, ClaimState.CLAIMED)
             if key in seen:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from huleedu_service_libs._types import ConsumerRecordLike, RecordT
 from huleedu_service_libs.errors import DuplicateInProgressError, IdempotencyStoreUnavailableError
 from huleedu_service_libs.events import generate_deterministic_event_id
 from huleedu_service_libs.idempotency._pg_claims import claim_in_transaction
@@ -36,7 +37,9 @@ class TransactionalIdempotencyGuard:
     consumer_group: str | None = None
     telemetry: IdempotencyTelemetry = field(default_factory=IdempotencyTelemetry)
 
-    async def run(self, record: Any, handler: Callable[[AsyncSession], Awaitable[R]]) -> R | None:
+    async def run(
+        self, record: ConsumerRecordLike, handler: Callable[[AsyncSession], Awaitable[R]]
+    ) -> R | None:
         """Apply ``record`` with ``handler(session)`` unless a committed transaction did."""
         with process_span(record, consumer_group=self.consumer_group):
             async with self.session_factory() as session, session.begin():
@@ -48,7 +51,9 @@ class TransactionalIdempotencyGuard:
             return result
 
     async def run_batch(
-        self, records: Sequence[Any], handler: Callable[[Any, AsyncSession], Awaitable[object]]
+        self,
+        records: Sequence[RecordT],
+        handler: Callable[[RecordT, AsyncSession], Awaitable[object]],
     ) -> None:
         """Apply every new record of the batch in one transaction (all or none of them).
 
@@ -66,9 +71,9 @@ class TransactionalIdempotencyGuard:
 
     async def _run_each(
         self,
-        records: Sequence[Any],
+        records: Sequence[RecordT],
         session: AsyncSession,
-        handler: Callable[[Any, AsyncSession], Awaitable[object]],
+        handler: Callable[[RecordT, AsyncSession], Awaitable[object]],
     ) -> None:
         for record in records:
             with process_span(record, consumer_group=self.consumer_group):
@@ -95,11 +100,13 @@ class TransactionalIdempotencyGuard:
             raise
 
 
-def _event_id(record: Any) -> str:
-    return generate_deterministic_event_id(record.value)
+def _event_id(record: ConsumerRecordLike) -> str:
+    return generate_deterministic_event_id(record.value or b"")
 
 
-def _first_of_each(records: Sequence[Any], event_ids: list[str], claimed: set[str]) -> list[Any]:
+def _first_of_each(
+    records: Sequence[RecordT], event_ids: list[str], claimed: set[str]
+) -> list[RecordT]:
     """The first record of each claimed event, in batch order."""
     pending, to_run = set(claimed), []
     for record, event_id in zip(records, event_ids, strict=True):

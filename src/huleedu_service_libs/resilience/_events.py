@@ -6,10 +6,11 @@ outcome is one of four results, the same words the ``circuit_breaker.calls`` met
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
+
+from huleedu_service_libs._types import CircuitBreakerState
 
 __all__ = [
     "BreakerEvent",
@@ -19,14 +20,6 @@ __all__ = [
     "CircuitBreakerState",
     "StateChanged",
 ]
-
-
-class CircuitBreakerState(enum.Enum):
-    """Where the breaker is; the value is what metrics and span events carry."""
-
-    CLOSED = "closed"
-    OPEN = "open"
-    HALF_OPEN = "half_open"
 
 
 #: ``ignored``: the call ended with an exception that is not a failure (one that does not match

@@ -96,7 +96,7 @@ async def test_real_server_traces_route_named_spans_and_echoes_correlation_id(
     assert {
         "http.route": "/essays/<essay_id>",
         "url.path": "/essays/7",
-        "url.query": "token=REDACTED",
+        "url.query": "token=[REDACTED]",
         "client.address": "127.0.0.1",
         "http.response.status_code": 200,
         "huleedu.correlation_id": "cid-42",

@@ -4,26 +4,26 @@ from __future__ import annotations
 
 import pytest
 
-from huleedu_otel.quart._query import redact_query
 from huleedu_otel.quart._settings import QuartSettings
+from huleedu_service_libs._shared.redaction import redact_query
 
 
 @pytest.mark.parametrize(
     ("query", "recorded"),
     [
         ("page=2&sort=asc", "page=2&sort=asc"),
-        ("password=hunter2&user=bo", "password=REDACTED&user=bo"),
+        ("password=hunter2&user=bo", "password=[REDACTED]&user=bo"),
         (
             "access_token=a&refresh_token=b&id=1",
-            "access_token=REDACTED&refresh_token=REDACTED&id=1",
+            "access_token=[REDACTED]&refresh_token=[REDACTED]&id=1",
         ),
-        ("API-KEY=k1&apikey=k2&key=k3", "API-KEY=REDACTED&apikey=REDACTED&key=REDACTED"),
+        ("API-KEY=k1&apikey=k2&key=k3", "API-KEY=[REDACTED]&apikey=[REDACTED]&key=[REDACTED]"),
         ("keyboard=qwerty&monkey=1", "keyboard=qwerty&monkey=1"),
-        ("X-Amz-Signature=abc&sig=def", "X-Amz-Signature=REDACTED&sig=REDACTED"),
-        ("client_secret=s&code=c", "client_secret=REDACTED&code=REDACTED"),
-        ("pass%77ord=hunter2", "pass%77ord=REDACTED"),
-        ("flag&token=t", "flag&token=REDACTED"),
-        ("q=%E2%9C%93&token=", "q=%E2%9C%93&token=REDACTED"),
+        ("X-Amz-Signature=abc&sig=def", "X-Amz-Signature=[REDACTED]&sig=[REDACTED]"),
+        ("client_secret=s&code=c", "client_secret=[REDACTED]&code=[REDACTED]"),
+        ("pass%77ord=hunter2", "pass%77ord=[REDACTED]"),
+        ("flag&token=t", "flag&token=[REDACTED]"),
+        ("q=%E2%9C%93&token=", "q=%E2%9C%93&token=[REDACTED]"),
     ],
 )
 def test_secret_query_values_are_redacted_and_the_rest_kept_as_sent(

@@ -149,7 +149,7 @@ async def test_query_string_is_recorded_with_secret_values_redacted(
     )
 
     query = otel.span("GET /essays/<essay_id>").attributes["url.query"]  # type: ignore[index]
-    assert query == "page=2&access_token=REDACTED&password=REDACTED&api_key=REDACTED"
+    assert query == "page=2&access_token=[REDACTED]&password=[REDACTED]&api_key=[REDACTED]"
 
 
 async def test_streamed_response_is_one_span_covering_every_chunk(

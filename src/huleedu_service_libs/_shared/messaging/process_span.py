@@ -12,6 +12,7 @@ and the idempotent consumer asks again) reuses the open span instead of nesting 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from opentelemetry import context, propagate, trace
@@ -25,17 +26,18 @@ from huleedu_service_libs._shared.messaging.correlation import (
 )
 from huleedu_service_libs._shared.messaging.correlation import correlation_from
 from huleedu_service_libs._shared.messaging.telemetry import MessagingTelemetry, NeverRaises
+from huleedu_service_libs._types import ConsumerRecordLike
 
 PROCESSING_RECORD = context.create_key("huleedu-kafka-processing-record")
 
 RecordId = tuple[str, int, int]
 
 
-def record_id(record: Any) -> RecordId:
+def record_id(record: ConsumerRecordLike) -> RecordId:
     return (record.topic, record.partition, record.offset)
 
 
-def processing(record: Any) -> bool:
+def processing(record: ConsumerRecordLike) -> bool:
     """True when the current context already is the process span of ``record``."""
     return context.get_value(PROCESSING_RECORD) == record_id(record)
 
@@ -48,7 +50,7 @@ class ProcessSpan:
     def __init__(
         self,
         telemetry: MessagingTelemetry,
-        record: Any,
+        record: ConsumerRecordLike,
         *,
         consumer_group: str | None = None,
         links: bool = False,
@@ -92,7 +94,7 @@ class ProcessSpan:
 
 
 def _span_attributes(
-    base: dict[str, str], record: Any, correlation_id: str | None
+    base: dict[str, str], record: ConsumerRecordLike, correlation_id: str | None
 ) -> dict[str, str | int]:
     attributes: dict[str, str | int] = {
         **base,
@@ -130,7 +132,7 @@ def _links_to(producer: context.Context) -> list[Link]:
     return [Link(span_context)] if span_context.is_valid else []
 
 
-def producer_links(records: Any) -> list[Link]:
+def producer_links(records: Iterable[ConsumerRecordLike]) -> list[Link]:
     """One link per record whose headers carry a valid trace context (the poll span's links)."""
     links: list[Link] = []
     for record in records:
