@@ -18,7 +18,7 @@ from opentelemetry.propagators.composite import CompositePropagator
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
 from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetricReader
+from opentelemetry.sdk.metrics.export import MetricReader
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
@@ -27,7 +27,9 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 from huleedu_otel._setup import exporters as _exporters
 from huleedu_otel._setup.cardinality import cardinality_limits
 from huleedu_otel._setup.loss_counting import counting_losses
+from huleedu_otel._setup.notice import notice
 from huleedu_otel._setup.prometheus import PrometheusEndpoint, start_prometheus_endpoint
+from huleedu_otel._setup.prometheus.reader import own_readers, shares_aggregation
 from huleedu_otel._setup.propagation_logs import quiet_propagation_warnings
 from huleedu_otel._setup.resource import build_resource
 from huleedu_otel._setup.runtime import EventLoopLagMonitor, start_process_metrics
@@ -108,16 +110,33 @@ def _prometheus(settings: TelemetrySettings) -> PrometheusEndpoint | None:
 def _meter_provider(
     settings: TelemetrySettings, resource: Resource, prometheus: PrometheusEndpoint | None
 ) -> MeterProvider:
+    """One aggregation when ``/metrics`` is served: the exporters read the endpoint's reader.
+
+    An exporter that needs an aggregation of its own (delta temporality, exponential
+    histograms) gets its own reader, and the startup log says that it costs a second one.
+    """
     limits = cardinality_limits(settings.metric_cardinality_limit)
-    readers: list[MetricReader] = [
-        PeriodicExportingMetricReader(
-            _exporters.metric_exporter(name, settings.otlp_protocol), **limits
-        )
+    exporters = [
+        _exporters.metric_exporter(name, settings.otlp_protocol)
         for name in settings.metrics_exporters
         if name != "prometheus"
     ]
-    if prometheus is not None:
-        readers.append(prometheus.reader)
+    if prometheus is None:
+        readers: list[MetricReader] = own_readers(exporters, limits)
+    else:
+        shared = [e for e in exporters if shares_aggregation(e)]
+        apart = [e for e in exporters if not shares_aggregation(e)]
+        for exporter in shared:
+            prometheus.reader.export_periodically(exporter)
+        readers = [prometheus.reader, *own_readers(apart, limits)]
+        if apart:
+            notice(
+                _log,
+                logging.INFO,
+                "Metrics are aggregated twice: %s needs its own aggregation (delta temporality "
+                "or exponential histograms), /metrics keeps a cumulative one",
+                ", ".join(type(e).__name__ for e in apart),
+            )
     return MeterProvider(
         resource=resource,
         metric_readers=readers,
