@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator, Sequence
@@ -31,6 +32,8 @@ class Variant:
     label: str
     #: ``None``: no launcher at all (the bare service)
     env: dict[str, str] | None
+    #: another checkout's ``src`` and ``instrumentors`` to run instead of this one's
+    code: Path | None = None
 
 
 @contextmanager
@@ -64,7 +67,7 @@ class Server:
         self.process = subprocess.Popen(
             command,
             cwd=_ROOT,
-            env=_environment(variant.env, data, sink_port),
+            env=_environment(variant, data, sink_port),
             start_new_session=True,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -140,13 +143,13 @@ class Server:
             self.process.wait(5)
 
 
-def _environment(
-    env: dict[str, str] | None, data: dict[str, str], sink_port: int
-) -> dict[str, str]:
+def _environment(variant: Variant, data: dict[str, str], sink_port: int) -> dict[str, str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
     base.pop("PYTHONPATH", None)
     base.update(data)
-    if env is None:
+    if variant.code is not None:  # ahead of the editable install's paths
+        base["PYTHONPATH"] = f"{variant.code / 'instrumentors'}:{variant.code / 'src'}"
+    if variant.env is None:
         return base
     return {
         **base,
@@ -154,8 +157,21 @@ def _environment(
         "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{sink_port}",
         "OTEL_EXPORTER_OTLP_INSECURE": "true",
         "OTEL_EXPORTER_PROMETHEUS_PORT": str(_free_port()),
-        **env,
+        **variant.env,
     }
+
+
+@contextmanager
+def checkout(ref: str) -> Iterator[Path]:
+    """The library code of git ``ref`` in a temporary directory, for a before/after variant."""
+    with tempfile.TemporaryDirectory(prefix="bench-service-") as directory:
+        archive = subprocess.run(
+            ["git", "-C", str(_ROOT), "archive", ref, "src", "instrumentors"],
+            check=True,
+            capture_output=True,
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", directory], input=archive, check=True)
+        yield Path(directory)
 
 
 def _free_port() -> int:

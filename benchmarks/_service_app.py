@@ -4,13 +4,18 @@ Configured from the environment by the benchmark: ``BENCH_SERVICE_TABLE`` (a tab
 created), ``BENCH_SERVICE_PREFIX`` (the Redis key prefix), and ``BENCH_SERVICE_ASGI_MIDDLEWARE=1``
 for the upstream variant, which has no Quart instrumentor and wraps the app in contrib's ASGI
 middleware by hand, as its documentation says. The route logs one INFO record per request, as
-a service does; without telemetry no handler takes it.
+a service does; without telemetry no handler takes it. ``BENCH_SERVICE_GC_LOG=FILE`` appends
+the worker's garbage-collection pauses (count, total and longest per generation) to FILE at
+shutdown, to tell collector pauses from other causes of a long tail.
 """
 
 from __future__ import annotations
 
+import gc
+import json
 import logging
 import os
+import time
 from typing import Any
 
 import redis.asyncio as redis
@@ -33,8 +38,37 @@ app = Quart("bench_service")
 _clients: dict[str, Any] = {}
 
 
+_gc_pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+_gc_started = [0.0]
+
+
+def _time_gc(phase: str, info: dict[str, int]) -> None:
+    if phase == "start":
+        _gc_started[0] = time.perf_counter()
+    else:
+        _gc_pauses[info["generation"]].append(time.perf_counter() - _gc_started[0])
+
+
+def _write_gc_log(path: str) -> None:
+    summary = {
+        "pid": os.getpid(),
+        **{
+            f"gen{g}": {
+                "count": len(p),
+                "total_ms": sum(p) * 1e3,
+                "max_ms": max(p, default=0) * 1e3,
+            }
+            for g, p in _gc_pauses.items()
+        },
+    }
+    with open(path, "a") as log:
+        log.write(json.dumps(summary) + "\n")
+
+
 @app.before_serving
 async def _connect() -> None:
+    if os.environ.get("BENCH_SERVICE_GC_LOG"):
+        gc.callbacks.append(_time_gc)
     _clients["engine"] = create_async_engine(POSTGRES_URL, pool_size=8, max_overflow=0)
     _clients["redis"] = redis.Redis.from_url(REDIS_URL)
 
@@ -44,6 +78,8 @@ async def _close() -> None:
     engine: AsyncEngine = _clients.pop("engine")
     await engine.dispose()
     await _clients.pop("redis").aclose()
+    if os.environ.get("BENCH_SERVICE_GC_LOG"):
+        _write_gc_log(os.environ["BENCH_SERVICE_GC_LOG"])
 
 
 @app.get("/essays/<int:essay_id>")

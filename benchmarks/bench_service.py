@@ -11,7 +11,9 @@ report gives the medians over rounds.
 
 Knobs (environment): ``BENCH_SERVICE_ROUNDS`` (default 3), ``BENCH_SERVICE_SECONDS`` per load
 (default 10), ``BENCH_SERVICE_VARIANTS`` (comma-separated keys, default all),
-``BENCH_SERVICE_PROFILE=DIR`` (py-spy records each worker during round one into DIR).
+``BENCH_SERVICE_PROFILE=DIR`` (py-spy records each worker during round one into DIR),
+``BENCH_SERVICE_BASELINE=REF`` (adds ``ours@REF``: launcher defaults running the library code of
+git ref REF, for before/after figures of a change in one run).
 """
 
 from __future__ import annotations
@@ -22,15 +24,16 @@ import statistics
 import sys
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import asyncpg
 
 import redis
 from benchmarks._harness import Scenario
 from benchmarks._load import Load, ensure_wrk, run_wrk
-from benchmarks._servers import Server, Variant, otlp_sink
+from benchmarks._servers import Server, Variant, checkout, otlp_sink
 
 POSTGRES_DSN = os.environ.get(
     "HULEEDU_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"
@@ -110,19 +113,27 @@ async def _sql(statement: str) -> None:
         await connection.close()
 
 
-def _chosen() -> list[Variant]:
+def _chosen(baseline: Path | None) -> list[Variant]:
     keys = [k for k in os.environ.get("BENCH_SERVICE_VARIANTS", "").split(",") if k]
-    chosen = [v for v in VARIANTS if not keys or v.key in keys]
-    return chosen or VARIANTS
+    chosen = [v for v in VARIANTS if not keys or v.key in keys] or list(VARIANTS)
+    if baseline is not None:
+        ref = os.environ["BENCH_SERVICE_BASELINE"]
+        before = Variant(f"ours@{ref}", f"ours@{ref}, launcher defaults", _OURS, baseline)
+        chosen.insert(chosen.index(OURS) + 1 if OURS in chosen else 1, before)
+    return chosen
 
 
 def _measure(smoke: bool) -> dict[Variant, Figures]:
     rounds = 1 if smoke else int(os.environ.get("BENCH_SERVICE_ROUNDS", "3"))
     seconds = 1.0 if smoke else float(os.environ.get("BENCH_SERVICE_SECONDS", "10"))
     profile = None if smoke else os.environ.get("BENCH_SERVICE_PROFILE")
-    wrk, variants = ensure_wrk(), _chosen()
-    figures = {v: Figures() for v in variants}
-    with _fixtures() as data, otlp_sink() as sink, Server.many(variants, data, sink) as servers:
+    wrk = ensure_wrk()
+    with ExitStack() as stack:
+        ref = os.environ.get("BENCH_SERVICE_BASELINE")
+        variants = _chosen(stack.enter_context(checkout(ref)) if ref and not smoke else None)
+        data, sink = stack.enter_context(_fixtures()), stack.enter_context(otlp_sink())
+        figures = {v: Figures() for v in variants}
+        servers = stack.enter_context(Server.many(variants, data, sink))
         for server in servers:
             run_wrk(wrk, server.url, server.pgid, 1.0 if smoke else 3.0)  # warm-up
         for n in range(rounds):
