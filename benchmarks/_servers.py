@@ -121,6 +121,7 @@ class Server:
         Path(directory).mkdir(parents=True, exist_ok=True)
         output = Path(directory) / f"{self.variant.key}.txt"
         options = ["--nonblocking", "-f", "raw", "-d", str(int(seconds)), "-o", str(output)]
+        options += os.environ.get("BENCH_SERVICE_PROFILE_ARGS", "").split()  # e.g. --gil
         spy = subprocess.Popen(
             [str(_BIN / "py-spy"), "record", "-p", str(self.worker_pid()), *options],
             stdout=subprocess.DEVNULL,
@@ -147,6 +148,7 @@ def _environment(variant: Variant, data: dict[str, str], sink_port: int) -> dict
     base = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
     base.pop("PYTHONPATH", None)
     base.update(data)
+    base["XV"] = variant.key
     if variant.code is not None:  # ahead of the editable install's paths
         base["PYTHONPATH"] = f"{variant.code / 'instrumentors'}:{variant.code / 'src'}"
     if variant.env is None:

@@ -5,12 +5,13 @@ created), ``BENCH_SERVICE_PREFIX`` (the Redis key prefix), and ``BENCH_SERVICE_A
 for the upstream variant, which has no Quart instrumentor and wraps the app in contrib's ASGI
 middleware by hand, as its documentation says. The route logs one INFO record per request, as
 a service does; without telemetry no handler takes it. ``BENCH_SERVICE_GC_LOG=FILE`` appends
-the worker's garbage-collection pauses (count, total and longest per generation) to FILE at
-shutdown, to tell collector pauses from other causes of a long tail.
+the worker's garbage-collection pauses (count, total and longest per generation) to FILE.PID every
+second, to tell collector pauses from other causes of a long tail.
 """
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 import logging
@@ -50,6 +51,7 @@ def _time_gc(phase: str, info: dict[str, int]) -> None:
 
 
 def _write_gc_log(path: str) -> None:
+    """Rewritten every second: a worker stopped by a signal may never run ``after_serving``."""
     summary = {
         "pid": os.getpid(),
         **{
@@ -61,14 +63,16 @@ def _write_gc_log(path: str) -> None:
             for g, p in _gc_pauses.items()
         },
     }
-    with open(path, "a") as log:
+    with open(f"{path}.{os.getpid()}", "w") as log:
         log.write(json.dumps(summary) + "\n")
+    asyncio.get_running_loop().call_later(1.0, _write_gc_log, path)
 
 
 @app.before_serving
 async def _connect() -> None:
     if os.environ.get("BENCH_SERVICE_GC_LOG"):
         gc.callbacks.append(_time_gc)
+        _write_gc_log(os.environ["BENCH_SERVICE_GC_LOG"])
     _clients["engine"] = create_async_engine(POSTGRES_URL, pool_size=8, max_overflow=0)
     _clients["redis"] = redis.Redis.from_url(REDIS_URL)
 
@@ -78,8 +82,6 @@ async def _close() -> None:
     engine: AsyncEngine = _clients.pop("engine")
     await engine.dispose()
     await _clients.pop("redis").aclose()
-    if os.environ.get("BENCH_SERVICE_GC_LOG"):
-        _write_gc_log(os.environ["BENCH_SERVICE_GC_LOG"])
 
 
 @app.get("/essays/<int:essay_id>")

@@ -13,12 +13,14 @@ Knobs (environment): ``BENCH_SERVICE_ROUNDS`` (default 3), ``BENCH_SERVICE_SECON
 (default 10), ``BENCH_SERVICE_VARIANTS`` (comma-separated keys, default all),
 ``BENCH_SERVICE_PROFILE=DIR`` (py-spy records each worker during round one into DIR),
 ``BENCH_SERVICE_BASELINE=REF`` (adds ``ours@REF``: launcher defaults running the library code of
-git ref REF, for before/after figures of a change in one run).
+git ref REF, for before/after figures of a change in one run),
+``BENCH_SERVICE_EXTRA='{"key": {"VAR": "value"}}'`` (more variants: launcher defaults plus VARs).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import statistics
 import sys
@@ -116,11 +118,17 @@ async def _sql(statement: str) -> None:
 def _chosen(baseline: Path | None) -> list[Variant]:
     keys = [k for k in os.environ.get("BENCH_SERVICE_VARIANTS", "").split(",") if k]
     chosen = [v for v in VARIANTS if not keys or v.key in keys] or list(VARIANTS)
+    extra = json.loads(os.environ.get("BENCH_SERVICE_EXTRA") or "{}")
+    chosen += [Variant(k, f"ours, {_shown(env)}", {**_OURS, **env}) for k, env in extra.items()]
     if baseline is not None:
         ref = os.environ["BENCH_SERVICE_BASELINE"]
         before = Variant(f"ours@{ref}", f"ours@{ref}, launcher defaults", _OURS, baseline)
         chosen.insert(chosen.index(OURS) + 1 if OURS in chosen else 1, before)
     return chosen
+
+
+def _shown(env: dict[str, str]) -> str:
+    return " ".join(f"{k}={v}" for k, v in env.items())
 
 
 def _measure(smoke: bool) -> dict[Variant, Figures]:
