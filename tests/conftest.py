@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
+from huleedu_service_libs.redis_client import RedisClient
 from tests import _services
 from tests._services import free_port
 
@@ -88,3 +89,20 @@ def kafka_bootstrap(kafka_broker: _services.ServerProcess) -> str:
 @pytest.fixture
 def unused_port() -> int:
     return free_port()
+
+
+@pytest.fixture
+def killable_redis() -> Iterator[_services.ServerProcess]:
+    """A test-owned redis-server on a free port, for tests that kill, hang or restart it."""
+    process = _services.redis_server().start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+async def killable_client(killable_redis: _services.ServerProcess) -> AsyncIterator[RedisClient]:
+    """A started ``RedisClient`` of :func:`killable_redis`, stopped after the test."""
+    client = RedisClient(client_id="outage", redis_url=f"redis://127.0.0.1:{killable_redis.port}/0")
+    await client.start()
+    yield client
+    await client.stop()

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import pytest
 from quart import Quart
 
 from huleedu_otel.quart import QuartInstrumentor
 from huleedu_otel.testing import TelemetryCapture
-from huleedu_service_libs.metrics_middleware import setup_standard_service_metrics_middleware
+from huleedu_service_libs.metrics_middleware import (
+    setup_content_service_metrics_middleware,
+    setup_file_service_metrics_middleware,
+    setup_metrics_middleware,
+    setup_standard_service_metrics_middleware,
+)
 
 
 def _create_metrics() -> dict[str, object]:
@@ -61,3 +69,37 @@ async def test_calling_it_twice_records_each_request_once(otel: TelemetryCapture
 
     assert otel.metrics.count("http.server.request.duration") == 1
     QuartInstrumentor.uninstrument_app(app)
+
+
+@pytest.mark.parametrize(
+    "setup",
+    [
+        lambda app: setup_metrics_middleware(
+            app,
+            request_count_metric_name="content_requests_total",
+            request_duration_metric_name="content_request_duration",
+            status_label_name="status",
+            logger_name="content.metrics",
+        ),
+        setup_content_service_metrics_middleware,
+        setup_file_service_metrics_middleware,
+    ],
+    ids=["configurable", "content", "file"],
+)
+async def test_the_platforms_variants_switch_on_the_same_instrumentation(
+    otel: TelemetryCapture, setup: Callable[[Quart], None]
+) -> None:
+    """Their metric names are superseded: requests land in the semconv histogram by route."""
+    app = Quart(__name__)
+    setup(app)
+
+    @app.route("/files/<file_id>")
+    async def files(file_id: str) -> str:
+        return file_id
+
+    try:
+        await app.test_client().get("/files/f1")
+        (point,) = otel.metrics.points("http.server.request.duration")
+        assert (point.attributes["http.route"], point.count) == ("/files/<file_id>", 1)
+    finally:
+        QuartInstrumentor.uninstrument_app(app)

@@ -20,6 +20,7 @@ __all__ = [
     "AtomicRedisClientProtocol",
     "CircuitBreakerProtocol",
     "ConsumerRecordLike",
+    "DatabaseMetricsProtocol",
     "IdempotencyStoreProtocol",
     "KafkaPublisherProtocol",
     "RedisClientProtocol",
@@ -150,3 +151,28 @@ class CircuitBreakerProtocol(Protocol):
     def force_open(self) -> None: ...
 
     def disable(self) -> None: ...
+
+
+# --- Database: DatabaseMetricsProtocol (the handle setup_database_monitoring returns) ---
+
+
+class DatabaseMetricsProtocol(Protocol):
+    """What repositories record into; the seed's ``DatabaseMetrics`` methods."""
+
+    def record_query_duration(
+        self, operation: str, table: str, duration: float, success: bool = True
+    ) -> None: ...
+
+    def record_connection_acquired(self, pool_size: int, overflow: int) -> None: ...
+
+    def record_connection_released(self, pool_size: int, overflow: int) -> None: ...
+
+    def record_transaction_duration(
+        self, operation: str, duration: float, success: bool = True
+    ) -> None: ...
+
+    def record_database_error(self, error_type: str, operation: str) -> None: ...
+
+    def set_connection_pool_status(
+        self, active: int, idle: int, total: int, overflow: int
+    ) -> None: ...

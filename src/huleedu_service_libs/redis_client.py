@@ -30,10 +30,17 @@ from huleedu_service_libs._redis_errors import is_watch_conflict, translate, tra
 from huleedu_service_libs._redis_transactions import TaskTransactions, begin_multi, release
 from huleedu_service_libs._shared.redaction import redact_url
 from huleedu_service_libs.errors import RedisClientError, RedisNotStartedError
-from huleedu_service_libs.protocols import AtomicRedisClientProtocol
+from huleedu_service_libs.protocols import AtomicRedisClientProtocol, RedisClientProtocol
 from huleedu_service_libs.redis_pubsub import RedisPubSub, Subscription
 
-__all__ = ["CONNECT_TIMEOUT_SECONDS", "REDIS_URL", "SOCKET_TIMEOUT_SECONDS", "RedisClient"]
+__all__ = [
+    "AtomicRedisClientProtocol",
+    "CONNECT_TIMEOUT_SECONDS",
+    "REDIS_URL",
+    "RedisClient",
+    "RedisClientProtocol",
+    "SOCKET_TIMEOUT_SECONDS",
+]
 
 #: The server to use when none is given (read once, at import).
 REDIS_URL = os.environ.get("REDIS_URL", "redis://redis:6379")

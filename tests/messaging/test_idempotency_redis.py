@@ -16,6 +16,7 @@ from huleedu_service_libs import (
     IdempotencyStoreUnavailableError,
 )
 from huleedu_service_libs.idempotency import idempotent_batch_consumer, idempotent_consumer
+from huleedu_service_libs.idempotency._claims import claim_key
 from tests import _services
 from tests.messaging._records import envelope_record
 from tests.messaging._scripting_redis import ScriptingRedis
@@ -142,13 +143,22 @@ async def test_a_stale_attempt_cannot_release_a_claim_it_no_longer_owns(
     record = envelope_record()
     a = asyncio.create_task(handle(record, "A"))
     await a_running.wait()
-    await asyncio.sleep(0.1)  # A's lease expires
+    await _until_gone(scripting_redis, claim_key(namespace, record))  # A's lease expired
     await handle(record, "B")
     a_fail.set()
     with pytest.raises(RuntimeError):
         await a
     await handle(record, "C")  # a duplicate now: skipped
     assert runs == ["A", "B"]
+
+
+async def _until_gone(redis: ScriptingRedis, key: str) -> None:
+    """Poll the store until ``key`` no longer exists (a lease is a key with a PX expiry)."""
+    async with asyncio.timeout(5):
+        while True:
+            if not await redis.client.exists(key):
+                return
+            await asyncio.sleep(0.01)
 
 
 async def test_method_form_binds_the_decorator_in_init(

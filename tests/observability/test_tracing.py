@@ -157,9 +157,21 @@ def test_malformed_carriers_leave_the_current_trace_in_place(
 def test_inject_into_something_that_is_not_a_dict_does_nothing(
     carrier: Any, otel: TelemetryCapture
 ) -> None:
-    """An envelope without metadata (``None``) does not break publishing."""
-    with get_tracer("svc").start_as_current_span("s"):
+    """An envelope without metadata (``None``) does not break publishing: nothing is written,
+    nothing raised, the span stays unmarked. A dict carrier, by contrast, gets the traceparent."""
+    written: dict[str, Any] = {}
+    with get_tracer("svc").start_as_current_span("s") as span:
         inject_trace_context(carrier)
+        inject_trace_context(written)
+
+    ids = span.get_span_context()
+    _version, trace_id, span_id, _flags = written["traceparent"].split("-")
+    assert (otel.span("s").status.is_unset, list(written), trace_id, span_id) == (
+        True,
+        ["traceparent"],
+        f"{ids.trace_id:032x}",
+        f"{ids.span_id:016x}",
+    )
 
 
 def test_init_tracing_only_returns_a_tracer_once_a_provider_is_configured(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import logging
 from unittest.mock import AsyncMock
@@ -10,7 +11,7 @@ from unittest.mock import AsyncMock
 import pytest
 
 from huleedu_service_libs import RedisClient
-from huleedu_service_libs.protocols import RedisClientProtocol
+from huleedu_service_libs.protocols import AtomicRedisClientProtocol, RedisClientProtocol
 
 logger = logging.getLogger(__name__)
 
@@ -90,12 +91,24 @@ async def test_pub_sub_pattern(redis_client: RedisClient, prefix: str) -> None:
     assert received == [{"event": "essay_graded", "data": {"essay_id": "essay456", "score": 85}}]
 
 
-async def test_unit_testing_pattern_with_a_protocol_spec() -> None:
-    """The seed's unit-test example: an AsyncMock specced on the protocol behaves as shown."""
-    mock_redis = AsyncMock(spec=RedisClientProtocol)
-    mock_redis.set_if_not_exists.return_value = True
-    mock_redis.get.return_value = "cached_value"
-    assert await mock_redis.set_if_not_exists("k", "1") is True
-    assert await mock_redis.get("k") == "cached_value"
+def _shape(function: object) -> list[tuple[str, object, object]]:
+    """Parameter names, kinds and defaults (annotations are spelled differently, not checked)."""
+    parameters = inspect.signature(function).parameters.values()  # type: ignore[arg-type]
+    return [(p.name, p.kind, p.default) for p in parameters]
+
+
+@pytest.mark.parametrize("protocol", [RedisClientProtocol, AtomicRedisClientProtocol])
+def test_a_mock_specced_on_the_protocol_takes_the_calls_the_client_takes(
+    protocol: type,
+) -> None:
+    """The seed's unit-test pattern specs an ``AsyncMock`` on the protocol: every method the
+    protocol names must exist on ``RedisClient`` with the same parameters, or such a mock
+    accepts calls the real client rejects."""
+    names = sorted(n for n in dir(protocol) if not n.startswith("_"))
+
+    assert {n: _shape(getattr(protocol, n)) for n in names} == {
+        n: _shape(getattr(RedisClient, n)) for n in names
+    }
+    mock_redis = AsyncMock(spec=protocol)
     with pytest.raises(AttributeError):
         mock_redis.not_a_protocol_method  # noqa: B018

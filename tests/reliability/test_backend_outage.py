@@ -53,6 +53,9 @@ BOUNDED = Plan(requests_per_phase=600, flaps=3, queue_size=256, export_timeout_s
 SOAK = Plan(requests_per_phase=6000, flaps=5, queue_size=2048, export_timeout_seconds=10)
 PHASE_BASE = 100_000  # request numbers of phase k start at k * PHASE_BASE
 PROBE_REQUESTS = 20
+#: How long the back phase waits, round after round of probes, for export to resume.
+RESUME_WAIT_SECONDS = 30.0
+ROUND_WAIT_SECONDS = 2.0
 
 
 class Backend:
@@ -141,13 +144,11 @@ class OutageRun:
     phases: dict[str, LoadResult]
     rss_kb: tuple[int, int]
     metrics_text: str
-    resumed_after: float | None
+    resumption: Resumption
     shutdown_seconds: float
 
     def counted(self, family: str, error: str) -> float:
-        """The sum of a counter family's samples whose ``error_type`` matches ``error``."""
-        pattern = rf"^{family}_total\{{[^}}]*error_type=\"{error}\"[^}}]*\}} (\S+)$"
-        return sum(float(v) for v in re.findall(pattern, self.metrics_text, re.MULTILINE))
+        return counted(self.metrics_text, family, error)
 
     def figures(self) -> dict[str, object]:
         return {
@@ -160,9 +161,27 @@ class OutageRun:
                 "otel_sdk_processor_log_processed", "queue_full"
             ),
             "spans_failed_export": self.counted("otel_sdk_exporter_span_exported", '[^"]+'),
-            "resumed_after_seconds": self.resumed_after,
+            "resumed_after_seconds": self.resumption.after_seconds,
+            "probe_rounds": self.resumption.rounds,
+            "probe_spans_dropped_queue_full": self.resumption.dropped,
             "shutdown_seconds": self.shutdown_seconds,
         }
+
+
+def counted(metrics_text: str, family: str, error: str) -> float:
+    """The sum of a counter family's samples whose ``error_type`` matches ``error``."""
+    pattern = rf"^{family}_total\{{[^}}]*error_type=\"{error}\"[^}}]*\}} (\S+)$"
+    return sum(float(v) for v in re.findall(pattern, metrics_text, re.MULTILINE))
+
+
+@dataclass(frozen=True)
+class Resumption:
+    """How export came back: after how long (``None``: not within the wait), after how many
+    rounds of probe requests, and how many probe spans the full queue dropped meanwhile."""
+
+    after_seconds: float | None
+    rounds: int
+    dropped: float
 
 
 def _work_numbers(receiver: OtlpReceiver) -> set[int]:
@@ -191,16 +210,39 @@ def _flapping(backend: Backend, service: Service, plan: Plan) -> LoadResult:
     return _merge(parts)
 
 
-def _back(backend: Backend, service: Service, plan: Plan) -> tuple[LoadResult, float | None]:
-    """The receiver returns: how long until a first small batch of requests' spans arrive,
-    then the phase's load."""
+def _back(backend: Backend, service: Service, plan: Plan) -> tuple[LoadResult, Resumption]:
+    """The receiver returns: rounds of a few requests until spans of one of them arrive, then
+    the rest of the phase's load.
+
+    One round is not enough. When the receiver returns, the span queue can still be full of the
+    flapping phase's backlog while the exporter sits out its retry backoff, and a span made
+    while the queue is full is dropped (and counted as ``queue_full``) by design. Measured on a
+    loaded machine: 36 and 40 of the first round's spans dropped in two of three runs; when all
+    of them are, a single round waits in vain. What must hold is that requests served after the
+    return get their spans exported again.
+    """
     receiver = backend.up()
     started = time.monotonic()
-    probe = service.load(PROBE_REQUESTS, first=4 * PHASE_BASE)
-    resumed = receiver.wait_for(lambda r: max(_work_numbers(r), default=0) >= 4 * PHASE_BASE, 30)
-    resumed_after = time.monotonic() - started if resumed else None
-    rest = service.load(plan.requests_per_phase - PROBE_REQUESTS, first=4 * PHASE_BASE + 100)
-    return _merge([probe, rest]), resumed_after
+    dropped_before = _queue_full(service)
+    parts: list[LoadResult] = []
+    after: float | None = None
+    while after is None and time.monotonic() - started < RESUME_WAIT_SECONDS:
+        first = 4 * PHASE_BASE + len(parts) * PROBE_REQUESTS
+        parts.append(service.load(PROBE_REQUESTS, first=first))
+        if receiver.wait_for(_has_back_phase_spans, ROUND_WAIT_SECONDS):
+            after = time.monotonic() - started
+    dropped = _queue_full(service) - dropped_before
+    remaining = max(plan.requests_per_phase - len(parts) * PROBE_REQUESTS, 0)
+    rest = service.load(remaining, first=5 * PHASE_BASE)
+    return _merge([*parts, rest]), Resumption(after, len(parts), dropped)
+
+
+def _has_back_phase_spans(receiver: OtlpReceiver) -> bool:
+    return max(_work_numbers(receiver), default=0) >= 4 * PHASE_BASE
+
+
+def _queue_full(service: Service) -> float:
+    return counted(service.metrics_text(), "otel_sdk_processor_span_processed", "queue_full")
 
 
 def _absent(service: Service, plan: Plan) -> tuple[LoadResult, tuple[int, int]]:
@@ -236,14 +278,14 @@ def _scenario(backend: Backend, service: Service, plan: Plan) -> OutageRun:
     backend.down()
     absent, rss_kb = _absent(service, plan)
     flapping = _flapping(backend, service, plan)
-    back, resumed_after = _back(backend, service, plan)
+    back, resumption = _back(backend, service, plan)
     metrics_text = service.metrics_text()
     backend.down()
     return OutageRun(
         phases={"healthy": healthy, "absent": absent, "flapping": flapping, "back": back},
         rss_kb=rss_kb,
         metrics_text=metrics_text,
-        resumed_after=resumed_after,
+        resumption=resumption,
         shutdown_seconds=service.shutdown_telemetry(),
     )
 
@@ -302,8 +344,8 @@ def test_batches_the_exporter_gave_up_on_are_counted(outage: OutageRun) -> None:
 
 
 def test_export_resumes_once_the_collector_is_back(outage: OutageRun) -> None:
-    """Spans of requests served after the receiver returned arrive at it."""
-    assert outage.resumed_after is not None
+    """Spans of requests served after the receiver returned arrive at it, within 30 s."""
+    assert outage.resumption.after_seconds is not None, outage.figures()
 
 
 def test_shutdown_against_an_unreachable_endpoint_finishes_within_its_timeout(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -53,21 +53,6 @@ TASKS = 16
 
 
 @pytest.fixture
-def server() -> Iterator[_services.ServerProcess]:
-    process = _services.redis_server().start()
-    yield process
-    process.stop()
-
-
-@pytest.fixture
-async def client(server: _services.ServerProcess) -> AsyncIterator[RedisClient]:
-    client = RedisClient(client_id="outage", redis_url=f"redis://127.0.0.1:{server.port}/0")
-    await client.start()
-    yield client
-    await client.stop()
-
-
-@pytest.fixture
 def instrumented() -> Iterator[None]:
     instrumentor = RedisInstrumentor()
     instrumentor.instrument()
@@ -85,8 +70,8 @@ def _set_and_get(client: RedisClient) -> Any:
 
 
 async def test_every_call_fails_fast_and_typed_while_down_and_the_same_client_recovers(
-    client: RedisClient,
-    server: _services.ServerProcess,
+    killable_client: RedisClient,
+    killable_redis: _services.ServerProcess,
     instrumented: None,
     otel: TelemetryCapture,
     request: pytest.FixtureRequest,
@@ -98,13 +83,13 @@ async def test_every_call_fails_fast_and_typed_while_down_and_the_same_client_re
     Back: from the restart on, no call fails, in any task, on the same client.
     """
     with loop_errors_reported() as loop_errors:
-        async with OutageLoad(_set_and_get(client), tasks=TASKS) as load:
+        async with OutageLoad(_set_and_get(killable_client), tasks=TASKS) as load:
             await load.until(lambda: len(succeeded(load.calls)) >= 100)
             killed = time.monotonic()
-            server.stop()
+            killable_redis.stop()
             await load.until(lambda: tasks_of(failed(load.between(killed))) == set(range(TASKS)))
             restarting = time.monotonic()
-            server.start()
+            killable_redis.start()
             restarted = time.monotonic()
             await load.until(lambda: tasks_of(load.between(restarted)) == set(range(TASKS)))
     assert loop_errors == []
@@ -124,22 +109,23 @@ async def test_every_call_fails_fast_and_typed_while_down_and_the_same_client_re
 
 
 async def test_after_a_restart_every_idle_pooled_connection_is_replaced_before_use(
-    client: RedisClient, server: _services.ServerProcess
+    killable_client: RedisClient, killable_redis: _services.ServerProcess
 ) -> None:
     """20 connections sit idle in the pool when the server is killed and restarted: none is
     handed out dead, so 20 concurrent calls right after the restart all succeed. (redis-py 8
     skips this check by default; ``RedisClient`` switches it back on.)"""
-    await asyncio.gather(*(client.setex(f"outage:{n}", 60, "v") for n in range(20)))
-    server.stop()
-    await asyncio.sleep(0.05)  # the event loop sees the dead connections close
-    server.start()
-    results = await asyncio.gather(*(client.get(f"outage:{n}") for n in range(20)),
+    await asyncio.gather(*(killable_client.setex(f"outage:{n}", 60, "v") for n in range(20)))
+    killable_redis.stop()  # the kernel has closed the server's ends when this returns
+    for _ in range(3):  # a few loop iterations deliver those closes to the pooled connections
+        await asyncio.sleep(0)
+    killable_redis.start()
+    results = await asyncio.gather(*(killable_client.get(f"outage:{n}") for n in range(20)),
                                    return_exceptions=True)  # fmt: skip
     assert results == [None] * 20  # the restarted server is empty, and every call worked
 
 
 async def test_a_hung_server_times_every_call_out_as_unavailable_and_the_client_recovers(
-    server: _services.ServerProcess,
+    killable_redis: _services.ServerProcess,
     monkeypatch: pytest.MonkeyPatch,
     request: pytest.FixtureRequest,
 ) -> None:
@@ -148,15 +134,15 @@ async def test_a_hung_server_times_every_call_out_as_unavailable_and_the_client_
     RedisUnavailableError caused by a timeout, none outlasts the bound, and once the server
     answers again the same client serves every call that starts after that."""
     monkeypatch.setattr(redis_client_module, "SOCKET_TIMEOUT_SECONDS", 1.0)
-    client = RedisClient(client_id="hung", redis_url=f"redis://127.0.0.1:{server.port}/0")
+    client = RedisClient(client_id="hung", redis_url=f"redis://127.0.0.1:{killable_redis.port}/0")
     await client.start()
     try:
         async with OutageLoad(_set_and_get(client), tasks=8) as load:
             await load.until(lambda: len(succeeded(load.calls)) >= 50)
             frozen = time.monotonic()
-            server.freeze()
+            killable_redis.freeze()
             await load.until(lambda: tasks_of(failed(load.between(frozen))) == set(range(8)))
-            server.thaw()
+            killable_redis.thaw()
             thawed = time.monotonic()
             await load.until(lambda: len(load.between(thawed)) >= 50)
     finally:
@@ -186,21 +172,21 @@ async def _deliver_concurrently(handler: Any, records: list[Any]) -> list[BaseEx
 
 
 async def test_fail_open_consumer_keeps_processing_and_counts_the_outage(
-    client: RedisClient, server: _services.ServerProcess, otel: TelemetryCapture
+    killable_client: RedisClient, killable_redis: _services.ServerProcess, otel: TelemetryCapture
 ) -> None:
     """fail_open (the default): while Redis is down every delivery still runs its handler,
     without deduplication, and is counted ``store_unavailable``; after the restart the store
     dedupes again (its Lua scripts are reloaded into the empty server by themselves)."""
     handled: list[int] = []
 
-    @idempotent_consumer(redis_client=client, namespace=uuid.uuid4().hex)
+    @idempotent_consumer(redis_client=killable_client, namespace=uuid.uuid4().hex)
     async def handle(msg: Any) -> None:
         handled.append(EventEnvelope[dict[str, int]].model_validate_json(msg.value).data["n"])
 
     assert await _deliver_concurrently(handle, [_record(n) for n in range(10)]) == [None] * 10
-    server.stop()
+    killable_redis.stop()
     assert await _deliver_concurrently(handle, [_record(n) for n in range(10, 20)]) == [None] * 10
-    server.start()
+    killable_redis.start()
     after = [_record(n) for n in range(20, 30)]
     assert await _deliver_concurrently(handle, after) == [None] * 10
     assert await _deliver_concurrently(handle, after) == [None] * 10  # redelivered: skipped
@@ -209,26 +195,26 @@ async def test_fail_open_consumer_keeps_processing_and_counts_the_outage(
 
 
 async def test_fail_closed_consumer_refuses_during_the_outage_and_loses_nothing(
-    client: RedisClient, server: _services.ServerProcess, otel: TelemetryCapture
+    killable_client: RedisClient, killable_redis: _services.ServerProcess, otel: TelemetryCapture
 ) -> None:
     """fail_open=False: while Redis is down each delivery raises IdempotencyStoreUnavailableError
     and the handler does not run, so the message stays uncommitted. Redelivered after the
     restart, each is processed exactly once; a further redelivery is skipped as a duplicate."""
     handled: list[int] = []
 
-    @idempotent_consumer(redis_client=client, namespace=uuid.uuid4().hex, fail_open=False)
+    @idempotent_consumer(redis_client=killable_client, namespace=uuid.uuid4().hex, fail_open=False)
     async def handle(msg: Any) -> None:
         handled.append(EventEnvelope[dict[str, int]].model_validate_json(msg.value).data["n"])
 
     refused = [_record(n) for n in range(10)]
-    server.stop()
+    killable_redis.stop()
     started = time.monotonic()
     errors = await _deliver_concurrently(handle, refused)
     assert time.monotonic() - started < FAILS_WITHIN_SECONDS
     assert all(isinstance(e, IdempotencyStoreUnavailableError) for e in errors)
     assert all(isinstance(e and e.__cause__, RedisUnavailableError) for e in errors)
     assert handled == []
-    server.start()
+    killable_redis.start()
     assert await _deliver_concurrently(handle, refused) == [None] * 10
     assert await _deliver_concurrently(handle, refused) == [None] * 10
     assert list(range(10)) == sorted(handled)
@@ -236,8 +222,8 @@ async def test_fail_closed_consumer_refuses_during_the_outage_and_loses_nothing(
 
 
 async def test_a_breaker_around_redis_opens_during_the_outage_and_closes_after_it(
-    client: RedisClient,
-    server: _services.ServerProcess,
+    killable_client: RedisClient,
+    killable_redis: _services.ServerProcess,
     otel: TelemetryCapture,
     request: pytest.FixtureRequest,
 ) -> None:
@@ -250,15 +236,15 @@ async def test_a_breaker_around_redis_opens_during_the_outage_and_closes_after_i
                              expected_exception=RedisUnavailableError, name=name)  # fmt: skip
 
     async def guarded_get(n: int) -> None:
-        await breaker.call(client.get, f"outage:{n}")
+        await breaker.call(killable_client.get, f"outage:{n}")
 
     async with OutageLoad(guarded_get, tasks=8) as load:
         await load.until(lambda: len(succeeded(load.calls)) >= 50)
         killed = time.monotonic()
-        server.stop()
+        killable_redis.stop()
         await load.until(lambda: _count(load.between(killed), CircuitBreakerError) >= 50)
         restarting = time.monotonic()
-        server.start()
+        killable_redis.start()
         await load.until(lambda: breaker.state is CircuitBreakerState.CLOSED)
         closed = time.monotonic()
         await load.until(lambda: len(load.between(closed)) >= 50)
@@ -299,7 +285,9 @@ def _transitions(otel: TelemetryCapture, name: str, from_state: str, to_state: s
 
 @pytest.mark.slow
 async def test_soak_kills_and_hangs_in_turn_never_leave_a_call_failing_after_recovery(
-    client: RedisClient, server: _services.ServerProcess, request: pytest.FixtureRequest
+    killable_client: RedisClient,
+    killable_redis: _services.ServerProcess,
+    request: pytest.FixtureRequest,
 ) -> None:
     """Six faults in a row under the 16-task load, a kill (then a restart on the port) and a
     hang (SIGSTOP, the default 5 s socket timeout, then SIGCONT) in turn. Every failure is a
@@ -307,9 +295,9 @@ async def test_soak_kills_and_hangs_in_turn_never_leave_a_call_failing_after_rec
     no call fails unless the next fault catches it in flight; the loop reports nothing."""
     phases: list[tuple[float, float]] = []  # (fault, recovered) per cycle
     with loop_errors_reported() as loop_errors:
-        async with OutageLoad(_set_and_get(client), tasks=TASKS) as load:
+        async with OutageLoad(_set_and_get(killable_client), tasks=TASKS) as load:
             for cycle in range(6):
-                phases.append(await _fault_and_recover(load, server, hang=cycle % 2 == 1))
+                phases.append(await _fault_and_recover(load, killable_redis, hang=cycle % 2 == 1))
     assert loop_errors == []
     for call in failed(load.calls):
         assert isinstance(call.error, RedisUnavailableError)

@@ -30,7 +30,7 @@ from huleedu_service_libs._shared.messaging.process_span import (
 from huleedu_service_libs._shared.messaging.send_span import SendSpan, send_span_open
 from huleedu_service_libs._shared.messaging.telemetry import (
     MessagingTelemetry,
-    NeverRaises,
+    never_raises,
     suppressed,
 )
 from huleedu_service_libs.correlation import get_correlation_id
@@ -79,11 +79,11 @@ def wrap_getone(telemetry: MessagingTelemetry, registry: ConsumerRegistry, links
         kwargs: dict[str, Any],
     ) -> Any:
         state = registry.state(instance)
-        with NeverRaises("process span end"):
+        with never_raises("process span end"):
             state.close_span()
         record = await wrapped(*args, **kwargs)
         if not suppressed():
-            with NeverRaises("process span start"):
+            with never_raises("process span start"):
                 _received(telemetry, state, [record])
                 _open_process_span(telemetry, state, record, links)
         return record
@@ -99,12 +99,12 @@ def wrap_getmany(telemetry: MessagingTelemetry, registry: ConsumerRegistry) -> W
         kwargs: dict[str, Any],
     ) -> Any:
         state = registry.state(instance)
-        with NeverRaises("process span end"):
+        with never_raises("process span end"):
             state.close_span()
         started_ns, started = time.time_ns(), time.perf_counter()
         batches = await wrapped(*args, **kwargs)
         if batches and not suppressed():
-            with NeverRaises("poll span"):
+            with never_raises("poll span"):
                 records = [record for batch in batches.values() for record in batch]
                 _received(telemetry, state, records)
                 _poll_span(telemetry, state, records, started_ns, started)
@@ -120,7 +120,7 @@ def wrap_stop(registry: ConsumerRegistry) -> Wrapper:
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
     ) -> Any:
-        with NeverRaises("process span end"):
+        with never_raises("process span end"):
             registry.state(instance).close_span()
         return await wrapped(*args, **kwargs)
 

@@ -27,6 +27,7 @@ from wrapt import FunctionWrapper
 from huleedu_otel.quart._exchange import EXCHANGE_KEY, Exchange, Hooks
 from huleedu_otel.quart._settings import QuartOptions, QuartSettings
 from huleedu_otel.quart._telemetry import ServerTelemetry, report_failure, telemetry_for
+from huleedu_service_libs._shared.answered_error import ERROR_TYPE_SCOPE_KEY
 
 __all__ = ["AppTracing", "instrument_app", "is_instrumented", "uninstrument_app"]
 
@@ -66,7 +67,7 @@ class AppTracing:
             exchange.record_exception(error)
             raise
         finally:
-            _finish(exchange)
+            _finish(exchange, scope)
 
     def _begin(self, scope: Any, send: Any) -> Exchange | None:
         try:
@@ -104,8 +105,12 @@ def _record(scope: Any, exception: Exception) -> None:
         exchange.record_exception(exception)
 
 
-def _finish(exchange: Exchange) -> None:
+def _finish(exchange: Exchange, scope: Any) -> None:
+    """End the exchange; an error handler's answered code, if any, is its ``error.type``."""
     try:
+        answered = scope.get(ERROR_TYPE_SCOPE_KEY)
+        if answered is not None and exchange.error_type is None:
+            exchange.error_type = answered
         exchange.leave()
         exchange.finish()
     except Exception:

@@ -8,12 +8,11 @@ headers; otherwise a new one is generated.
 
 from __future__ import annotations
 
-import re
-
 from opentelemetry import context, propagate
 from opentelemetry.propagators.textmap import Getter, TextMapPropagator
 
 from huleedu_otel.quart._telemetry import report_failure
+from huleedu_service_libs._shared.correlation_rule import accepts_bytes
 from huleedu_service_libs.correlation import new_correlation_id
 
 __all__ = ["CORRELATION_HEADER", "Headers", "correlation_id", "parent_context"]
@@ -21,13 +20,12 @@ __all__ = ["CORRELATION_HEADER", "Headers", "correlation_id", "parent_context"]
 Headers = dict[bytes, bytes]
 
 CORRELATION_HEADER = b"x-correlation-id"
-_VALID_CORRELATION_ID = re.compile(rb"[A-Za-z0-9._:\-]{1,128}")
 
 
 def correlation_id(headers: Headers) -> str:
     """The caller's correlation id when it is acceptable, else a new one."""
     given = headers.get(CORRELATION_HEADER)
-    if given is not None and _VALID_CORRELATION_ID.fullmatch(given):
+    if given is not None and accepts_bytes(given):  # the shared rule
         return given.decode("ascii")
     return new_correlation_id()
 

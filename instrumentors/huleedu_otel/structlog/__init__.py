@@ -31,6 +31,7 @@ from wrapt import wrap_function_wrapper
 
 from huleedu_otel.structlog import _translate
 from huleedu_otel.structlog.package import _instruments
+from huleedu_service_libs._shared.report_once import ReportOnce
 
 __all__ = ["StructlogInstrumentor"]
 
@@ -53,7 +54,10 @@ class StructlogInstrumentor(BaseInstrumentor):  # type: ignore[misc]
 
 
 def _translate_wrapper() -> Callable[..., LogRecord]:
-    failed_once = False
+    # Repeats are dropped, not logged at DEBUG: a report goes through this very handler.
+    report = ReportOnce(
+        _log, "Translating a %s for OTel failed; sending a placeholder", repeats=None
+    )
 
     def translate(
         wrapped: Callable[[logging.LogRecord], LogRecord],
@@ -61,16 +65,13 @@ def _translate_wrapper() -> Callable[..., LogRecord]:
         args: tuple[logging.LogRecord],
         kwargs: dict[str, Any],
     ) -> LogRecord:
-        nonlocal failed_once
         (record,) = args
         try:
             if _translate.is_structlog_record(record):
                 return _translate.from_structlog_record(record)
             return _translate.with_bound_context(wrapped(record), record)
         except Exception:
-            if not failed_once:
-                failed_once = True
-                _log.exception("Translating a log record for OTel failed; sending a placeholder")
+            report("log record")
             return _translate.placeholder(record)
 
     return translate

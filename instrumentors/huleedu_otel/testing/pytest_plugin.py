@@ -8,15 +8,22 @@
         assert otel.metrics.value("messaging.client.sent.messages") == 1
 
 ``otel_spans``, ``otel_metrics`` and ``otel_logs`` are shortcuts to its parts.
+
+Every test session of a service that installs this distribution loads this module, so it
+imports the SDK only when one of its fixtures first runs.
 """
 
 from __future__ import annotations
 
-import pytest
-from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from typing import TYPE_CHECKING
 
-from huleedu_otel.testing import MetricsCapture, TelemetryCapture
+import pytest
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from huleedu_otel.testing import MetricsCapture, TelemetryCapture
 
 _capture: TelemetryCapture | None = None
 
@@ -24,6 +31,8 @@ _capture: TelemetryCapture | None = None
 def _installed_capture() -> TelemetryCapture:
     global _capture
     if _capture is None:
+        from huleedu_otel.testing import TelemetryCapture  # the SDK, on first use
+
         _capture = TelemetryCapture()
         _capture.install_globally()
     return _capture

@@ -27,23 +27,35 @@ class ReportOnce:
     """Reports the exception being handled as ``message % what``: with its traceback once per
     ``what``, at DEBUG after that."""
 
-    __slots__ = ("_level", "_logger", "_message", "_reported")
+    __slots__ = ("_level", "_logger", "_message", "_repeats", "_reported")
 
-    def __init__(self, logger: logging.Logger, message: str, *, level: int = logging.ERROR) -> None:
-        """``message`` holds one ``%s`` for what failed, e.g. ``"Telemetry failed in %s; ..."``."""
+    def __init__(
+        self,
+        logger: logging.Logger,
+        message: str,
+        *,
+        level: int = logging.ERROR,
+        repeats: int | None = logging.DEBUG,
+    ) -> None:
+        """``message`` holds one ``%s`` for what failed, e.g. ``"Telemetry failed in %s; ..."``.
+
+        ``repeats`` is the level of the later reports; ``None`` drops them (where a report could
+        come back through the failing code, as in the log bridge).
+        """
         self._logger = logger
         self._message = message
         self._level = level
+        self._repeats = repeats
         self._reported: set[str] = set()
 
     def __call__(self, what: str, error: BaseException | None = None) -> None:
         """Call from an ``except`` block (or pass the ``error`` explicitly)."""
         exc_info: BaseException | bool = True if error is None else error
-        if what in self._reported:
-            self._logger.debug(self._message, what, exc_info=exc_info)
-            return
-        self._reported.add(what)
-        self._logger.log(self._level, self._message, what, exc_info=exc_info)
+        if what not in self._reported:
+            self._reported.add(what)
+            self._logger.log(self._level, self._message, what, exc_info=exc_info)
+        elif self._repeats is not None:
+            self._logger.log(self._repeats, self._message, what, exc_info=exc_info)
 
     def guarded(self, call: Callable[P, None], what: str) -> Callable[P, None]:
         """``call``, with any exception it raises reported and kept from the caller."""

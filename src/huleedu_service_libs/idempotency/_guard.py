@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from huleedu_service_libs._shared.report_once import ReportOnce
 from huleedu_service_libs._types import ConsumerRecordLike, RecordT
 from huleedu_service_libs.errors import DuplicateInProgressError, IdempotencyStoreUnavailableError
 from huleedu_service_libs.idempotency._claims import ClaimState, claim_key, new_owner
@@ -24,6 +25,16 @@ _log = logging.getLogger("huleedu_service_libs.idempotency")
 R = TypeVar("R")
 
 
+def _store_down_report() -> ReportOnce:
+    """Each guard warns once (with the outage's traceback) that it runs without deduplication."""
+    return ReportOnce(
+        _log,
+        "Idempotency store unreachable at %s; processing without deduplication",
+        level=logging.WARNING,
+        repeats=None,
+    )
+
+
 @dataclass
 class IdempotencyGuard:
     store: IdempotencyStoreProtocol
@@ -33,7 +44,7 @@ class IdempotencyGuard:
     fail_open: bool
     consumer_group: str | None = None
     telemetry: IdempotencyTelemetry = field(default_factory=IdempotencyTelemetry)
-    _warned: bool = field(default=False, init=False)
+    _store_down: ReportOnce = field(init=False, repr=False, default_factory=_store_down_report)
 
     async def run(
         self, record: ConsumerRecordLike, handler: Callable[[], Awaitable[R]]
@@ -118,7 +129,7 @@ class IdempotencyGuard:
             self.telemetry.count(Outcome.STORE_UNAVAILABLE, len(keys))
             if not self.fail_open:
                 raise
-            self._warn_once()
+            self._store_down("claim")
             return None
 
     async def _settle(
@@ -134,8 +145,3 @@ class IdempotencyGuard:
                 )
         except IdempotencyStoreUnavailableError:
             _log.warning("Could not record the outcome of %d events", len(done) + len(released))
-
-    def _warn_once(self) -> None:
-        if not self._warned:
-            self._warned = True
-            _log.warning("Idempotency store unreachable; processing without deduplication")

@@ -8,6 +8,7 @@
 
 ``@circuit_breaker(...)`` guards one coroutine function; ``make_resilient(client, breaker)``
 guards every coroutine method of a client. A refused call raises ``CircuitBreakerError``.
+``CircuitBreakerRegistry`` keeps a service's breakers by name for health endpoints.
 """
 
 from huleedu_service_libs.errors import CircuitBreakerError
@@ -22,6 +23,7 @@ from huleedu_service_libs.resilience._events import (
     StateChanged,
 )
 from huleedu_service_libs.resilience._proxy import make_resilient
+from huleedu_service_libs.resilience._registry import CircuitBreakerRegistry
 
 __all__ = [
     "BreakerEvent",
@@ -30,6 +32,7 @@ __all__ = [
     "CallResult",
     "CircuitBreaker",
     "CircuitBreakerError",
+    "CircuitBreakerRegistry",
     "CircuitBreakerState",
     "StateChanged",
     "circuit_breaker",

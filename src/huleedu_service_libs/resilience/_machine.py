@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from huleedu_service_libs._shared.report_once import ReportOnce
 from huleedu_service_libs.resilience._events import (
     BreakerEvent,
     BreakerListener,
@@ -81,7 +82,7 @@ class BreakerStateMachine:
         "_generation",
         "_ignored",
         "_in_flight",
-        "_listener_failed",
+        "_listener_failure",
         "_listeners",
         "_opened_at",
         "_rules",
@@ -96,7 +97,9 @@ class BreakerStateMachine:
         self._rules = rules
         self._clock = clock
         self._listeners: tuple[BreakerListener, ...] = ()
-        self._listener_failed = False
+        self._listener_failure = ReportOnce(
+            _log, "circuit breaker %s: a listener failed; the call goes on", repeats=None
+        )
         self._state = CLOSED
         self._generation = 0
         self._failures = 0
@@ -229,6 +232,4 @@ class BreakerStateMachine:
             try:
                 listener(event)
             except Exception:
-                if not self._listener_failed:
-                    self._listener_failed = True
-                    _log.exception("circuit breaker %s: listener %r failed", self.name, listener)
+                self._listener_failure(self.name)

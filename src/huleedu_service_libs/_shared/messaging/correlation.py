@@ -7,17 +7,14 @@ the handler's log lines carry the id of the request that caused the event.
 
 from __future__ import annotations
 
-import re
 from collections.abc import MutableSequence
 from typing import Any
 
+from huleedu_service_libs._shared.correlation_rule import accepts
 from huleedu_service_libs._shared.messaging.carrier import header_getter, header_setter
 from huleedu_service_libs.correlation import CORRELATION_HEADER
 
 SPAN_ATTRIBUTE = "huleedu.correlation_id"
-#: The HTTP side's rule: an id from a record is bound (and logged) only when it is short and
-#: harmless; anything else, a megabyte of text or control characters, is ignored.
-_USABLE = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 
 
 def add_correlation_header(
@@ -31,4 +28,4 @@ def add_correlation_header(
 def correlation_from(headers: Any) -> str | None:
     """The record's correlation id, or ``None`` when it has none that passes the rule."""
     found = header_getter.get(headers or (), CORRELATION_HEADER)
-    return found[0] if found and _USABLE.fullmatch(found[0]) else None
+    return found[0] if found and accepts(found[0]) else None

@@ -25,7 +25,7 @@ from huleedu_service_libs._shared.messaging.correlation import (
     SPAN_ATTRIBUTE as CORRELATION_ATTRIBUTE,
 )
 from huleedu_service_libs._shared.messaging.correlation import correlation_from
-from huleedu_service_libs._shared.messaging.telemetry import MessagingTelemetry, NeverRaises
+from huleedu_service_libs._shared.messaging.telemetry import MessagingTelemetry, never_raises
 from huleedu_service_libs._types import ConsumerRecordLike
 
 PROCESSING_RECORD = context.create_key("huleedu-kafka-processing-record")
@@ -81,7 +81,7 @@ class ProcessSpan:
         return self._context
 
     def finish(self, error: BaseException | None = None) -> None:
-        with NeverRaises("process span end"):
+        with never_raises("process span end"):
             attributes = dict(self._attributes)
             if error is not None:
                 attributes[sc.ERROR_TYPE] = sc.error_type(error)

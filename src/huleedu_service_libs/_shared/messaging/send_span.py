@@ -18,7 +18,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from huleedu_service_libs._shared.exception_text import exception_attributes
 from huleedu_service_libs._shared.messaging import semconv as sc
 from huleedu_service_libs._shared.messaging.carrier import header_setter
-from huleedu_service_libs._shared.messaging.telemetry import MessagingTelemetry, NeverRaises
+from huleedu_service_libs._shared.messaging.telemetry import MessagingTelemetry, never_raises
 
 #: Set in the context while a send span is open for the record being sent.
 SEND_SPAN_OPEN = context.create_key("huleedu-kafka-send-span-open")
@@ -70,7 +70,7 @@ class SendSpan:
 
         One injection serves both carriers: the propagators run once per message.
         """
-        with NeverRaises("trace context injection"):
+        with never_raises("trace context injection"):
             carrier: dict[str, str] = {}
             propagate.inject(carrier, context=self.context())
             for name, value in carrier.items():
@@ -79,7 +79,7 @@ class SendSpan:
                 metadata.update(carrier)
 
     def acknowledged(self, record_metadata: Any) -> None:
-        with NeverRaises("send span end"):
+        with never_raises("send span end"):
             if self._span.is_recording():
                 self._span.set_attributes(
                     {
@@ -90,7 +90,7 @@ class SendSpan:
             self._end(self._attributes)
 
     def failed(self, error: BaseException) -> None:
-        with NeverRaises("send span end"):
+        with never_raises("send span end"):
             attributes = {**self._attributes, sc.ERROR_TYPE: sc.error_type(error)}
             if self._span.is_recording():
                 self._span.record_exception(error, attributes=exception_attributes(error))

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from types import TracebackType
 
 from opentelemetry import metrics, trace
 from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY, get_value
 
 from huleedu_service_libs._shared.buckets import MESSAGING_SECONDS
 from huleedu_service_libs._shared.messaging import semconv as sc
+from huleedu_service_libs._shared.report_once import ReportOnce
 
-_log = logging.getLogger("huleedu_service_libs.messaging")
 _SCOPE = "huleedu_service_libs.messaging"
-_reported: set[str] = set()
+_report = ReportOnce(
+    logging.getLogger("huleedu_service_libs.messaging"),
+    "Kafka telemetry failed in %s; messages are unaffected",
+    level=logging.WARNING,
+    repeats=None,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,32 +56,7 @@ def suppressed() -> bool:
     return bool(get_value(_SUPPRESS_INSTRUMENTATION_KEY))
 
 
-class NeverRaises:
-    """Telemetry never breaks business code: log the first failure of ``what``, swallow all.
-
-    A class, not ``@contextmanager``: it sits on every message's path, and a generator-based
-    context manager costs several times more per use.
-    """
-
-    __slots__ = ("_what",)
-
-    def __init__(self, what: str) -> None:
-        self._what = what
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> bool:
-        if exc is None or not isinstance(exc, Exception):
-            return False
-        if self._what not in _reported:
-            _reported.add(self._what)
-            _log.warning(
-                "Kafka telemetry failed in %s; messages are unaffected", self._what, exc_info=exc
-            )
-        return True
+#: Telemetry never breaks business code: ``with never_raises("send span end"): ...`` swallows
+#: any exception of the block and logs the first of each kind (a bound method: one call less on
+#: every message's path).
+never_raises = _report.suppressing

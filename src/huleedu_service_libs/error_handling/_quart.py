@@ -1,0 +1,106 @@
+"""The Quart adapter's implementation (public face: ``error_handling.quart``)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, MutableMapping
+from typing import Any, cast
+
+from quart import Quart, Response, current_app, has_request_context, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from huleedu_service_libs._shared.answered_error import ERROR_TYPE_SCOPE_KEY
+from huleedu_service_libs.error_handling._answer import (
+    error_body,
+    http_error_detail,
+    observe,
+    unexpected_detail,
+)
+from huleedu_service_libs.error_handling._codes import ErrorCodeLike, code_value
+from huleedu_service_libs.error_handling._error import ErrorDetailLike, HuleEduError
+from huleedu_service_libs.error_handling._status import status_for
+
+__all__ = ["create_error_response", "register_error_handlers"]
+
+_EXTENSION = "huleedu.error_handling"
+#: Headers of an HTTP exception worth keeping on the JSON answer (``Allow`` on a 405, ...).
+_KEPT_HEADERS = frozenset({"allow", "retry-after", "www-authenticate"})
+
+
+def register_error_handlers(
+    app: Quart,
+    *,
+    status_codes: Mapping[ErrorCodeLike, int] | None = None,
+    service_name: str | None = None,
+) -> None:
+    """Answer errors as JSON. ``status_codes`` adds or overrides statuses for codes."""
+    app.extensions[_EXTENSION] = _Settings(
+        {code_value(code): status for code, status in (status_codes or {}).items()},
+        service_name or os.environ.get("OTEL_SERVICE_NAME") or os.environ.get("SERVICE_NAME"),
+    )
+    app.register_error_handler(HuleEduError, _answer_huleedu_error)
+    app.register_error_handler(HTTPException, _answer_http_exception)
+    app.register_error_handler(Exception, _answer_unexpected)
+
+
+def create_error_response(
+    error_detail: ErrorDetailLike, status_code: int | None = None
+) -> tuple[Response, int]:
+    """The JSON answer for ``error_detail`` (status from its code unless given), observed."""
+    status = status_code if status_code is not None else _status(error_detail)
+    return _respond(error_detail, status, None)
+
+
+class _Settings:
+    __slots__ = ("service_name", "statuses")
+
+    def __init__(self, statuses: dict[str, int], service_name: str | None) -> None:
+        self.statuses = statuses
+        self.service_name = service_name
+
+
+def _settings() -> _Settings | None:
+    found = current_app.extensions.get(_EXTENSION)
+    return found if isinstance(found, _Settings) else None
+
+
+def _status(detail: ErrorDetailLike) -> int:
+    settings = _settings()
+    return status_for(detail.error_code, settings.statuses if settings else None)
+
+
+def _respond(
+    detail: ErrorDetailLike, status: int, error: BaseException | None
+) -> tuple[Response, int]:
+    observe(detail, status, error)
+    if status >= 500 and has_request_context():
+        scope = cast(MutableMapping[str, Any], request.scope)
+        scope[ERROR_TYPE_SCOPE_KEY] = code_value(detail.error_code)
+    return jsonify(error_body(detail)), status
+
+
+async def _answer_huleedu_error(error: HuleEduError) -> tuple[Response, int]:
+    return _respond(error.error_detail, _status(error.error_detail), error)
+
+
+async def _answer_http_exception(error: HTTPException) -> HTTPException | tuple[Response, int]:
+    status = error.code or 500
+    if status < 400:  # a redirect raised by routing (trailing slash): not an error
+        return error
+    detail = http_error_detail(status, error.description or error.name, *_where())
+    response, status = _respond(detail, status, error)
+    for name, value in error.get_headers():
+        if name.lower() in _KEPT_HEADERS:
+            response.headers[name] = value
+    return response, status
+
+
+async def _answer_unexpected(error: Exception) -> tuple[Response, int]:
+    return _respond(unexpected_detail(*_where()), 500, error)
+
+
+def _where() -> tuple[str, str]:
+    """The service's name and the endpoint being served (bounded: no raw paths)."""
+    settings = _settings()
+    service = (settings.service_name if settings else None) or current_app.name
+    return service, (request.endpoint if has_request_context() else None) or "unmatched"
