@@ -148,7 +148,7 @@ def _environment(variant: Variant, data: dict[str, str], sink_port: int) -> dict
     base = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
     base.pop("PYTHONPATH", None)
     base.update(data)
-    base["XV"] = variant.key
+    base["BENCH_SERVICE_VARIANT"] = variant.key
     if variant.code is not None:  # ahead of the editable install's paths
         base["PYTHONPATH"] = f"{variant.code / 'instrumentors'}:{variant.code / 'src'}"
     if variant.env is None:

@@ -53,6 +53,7 @@ def _time_gc(phase: str, info: dict[str, int]) -> None:
 def _write_gc_log(path: str) -> None:
     """Rewritten every second: a worker stopped by a signal may never run ``after_serving``."""
     summary = {
+        "variant": os.environ.get("BENCH_SERVICE_VARIANT"),
         "pid": os.getpid(),
         **{
             f"gen{g}": {

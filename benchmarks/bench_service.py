@@ -9,8 +9,8 @@ exports to one OTLP sink in another process that acknowledges without decoding. 
 stay up for the whole run; each round loads every variant once, in a rotated order, and the
 report gives the medians over rounds.
 
-Knobs (environment): ``BENCH_SERVICE_ROUNDS`` (default 3), ``BENCH_SERVICE_SECONDS`` per load
-(default 10), ``BENCH_SERVICE_VARIANTS`` (comma-separated keys, default all),
+Knobs (environment): ``BENCH_SERVICE_ROUNDS`` (default 5), ``BENCH_SERVICE_SECONDS`` per load
+(default 8), ``BENCH_SERVICE_VARIANTS`` (comma-separated keys, default all),
 ``BENCH_SERVICE_PROFILE=DIR`` (py-spy records each worker during round one into DIR),
 ``BENCH_SERVICE_BASELINE=REF`` (adds ``ours@REF``: launcher defaults running the library code of
 git ref REF, for before/after figures of a change in one run),
@@ -132,8 +132,8 @@ def _shown(env: dict[str, str]) -> str:
 
 
 def _measure(smoke: bool) -> dict[Variant, Figures]:
-    rounds = 1 if smoke else int(os.environ.get("BENCH_SERVICE_ROUNDS", "3"))
-    seconds = 1.0 if smoke else float(os.environ.get("BENCH_SERVICE_SECONDS", "10"))
+    rounds = 1 if smoke else int(os.environ.get("BENCH_SERVICE_ROUNDS", "5"))
+    seconds = 1.0 if smoke else float(os.environ.get("BENCH_SERVICE_SECONDS", "8"))
     profile = None if smoke else os.environ.get("BENCH_SERVICE_PROFILE")
     wrk = ensure_wrk()
     with ExitStack() as stack:
@@ -207,7 +207,12 @@ def _verdict(ours: Figures, bare: Figures, upstream: Figures) -> str:
 
 
 def run(smoke: bool) -> str:
-    return _report(_measure(smoke), smoke)
+    before = os.getloadavg()[0]
+    report = _report(_measure(smoke), smoke)
+    # A busy machine inflates CPU time per request too: say how busy it was.
+    return (
+        f"{report}\n   load average: {before:.1f} before, {os.getloadavg()[0]:.1f} after (2 cores)"
+    )
 
 
 BENCHMARKS = [Scenario("e2e_service", run)]
