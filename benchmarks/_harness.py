@@ -18,7 +18,7 @@ import inspect
 import statistics
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -46,6 +46,9 @@ class Benchmark:
     #: ``time.process_time`` measures this process's CPU per op: what an op costs its caller,
     #: without the waits (a broker's round trip) whose jitter would drown a small overhead.
     clock: Callable[[], float] = time.perf_counter
+    #: Alternate the variants round by round (all set up at once), for ratios near 1 that the
+    #: machine's drift between one variant's rounds and the next's would otherwise swamp.
+    interleave: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,11 +96,28 @@ async def _measure(
     return statistics.median(runs)
 
 
+async def _measure_interleaved(benchmark: Benchmark, number: int, repeat: int) -> dict[str, float]:
+    clock = benchmark.clock
+    async with AsyncExitStack() as stack:
+        ops = {v.label: await stack.enter_async_context(v.setup()) for v in benchmark.variants}
+        for op in ops.values():
+            await _time(op, max(1, number // 10), clock)
+        gc.collect()
+        runs: dict[str, list[float]] = {label: [] for label in ops}
+        for _ in range(repeat):
+            for label, op in ops.items():
+                runs[label].append(await _time(op, number, clock) / number)
+    return {label: statistics.median(times) for label, times in runs.items()}
+
+
 async def run(benchmark: Benchmark, smoke: bool = False) -> Result:
     result = Result(benchmark)
     number, repeat = (
         (max(1, benchmark.number // 20), 1) if smoke else (benchmark.number, benchmark.repeat)
     )
+    if benchmark.interleave:
+        result.per_op.update(await _measure_interleaved(benchmark, number, repeat))
+        return result
     for variant in benchmark.variants:
         result.per_op[variant.label] = await _measure(variant, number, repeat, benchmark.clock)
     return result

@@ -8,13 +8,20 @@ under ``CI=true``, where a missing service is a failure.
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from quart import Quart
 
+from huleedu_otel.quart import QuartInstrumentor
 from huleedu_service_libs.redis_client import RedisClient
 from tests import _services
 from tests._services import free_port
@@ -22,8 +29,19 @@ from tests._services import free_port
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BIN_DIR = Path(sys.executable).parent
 IN_CI = os.environ.get("CI", "").lower() == "true"
+#: What :func:`protected_redis` requires; the tests using it check that it never shows.
+REDIS_PASSWORD = "s3cret-Pa55word"
 
-__all__ = ["BIN_DIR", "REPO_ROOT", "clean_env", "free_port"]
+__all__ = [
+    "BIN_DIR",
+    "REDIS_PASSWORD",
+    "REPO_ROOT",
+    "Launched",
+    "QuartApps",
+    "clean_env",
+    "free_port",
+    "launched_under_instrument",
+]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -46,6 +64,37 @@ def clean_env(**overrides: str) -> dict[str, str]:
     env["PATH"] = f"{BIN_DIR}{os.pathsep}{env.get('PATH', '')}"
     env.update(overrides)
     return env
+
+
+@dataclass
+class Launched:
+    """What a launched app printed; filled in when its block ends."""
+
+    stdout: str = ""
+    stderr: str = ""
+
+
+@contextmanager
+def launched_under_instrument(app: str, port: int, **env: str) -> Iterator[Launched]:
+    """``opentelemetry-instrument hypercorn <app>`` on ``port`` (environment: ``clean_env(**env)``
+    plus the repository on ``PYTHONPATH``), listening when the block starts, stopped with
+    SIGINT when it ends."""
+    command = [str(BIN_DIR / "opentelemetry-instrument"), str(BIN_DIR / "hypercorn")]
+    server = subprocess.Popen(
+        [*command, "--bind", f"127.0.0.1:{port}", app],
+        env=clean_env(PYTHONPATH=str(REPO_ROOT), **env),
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    launched = Launched()
+    try:
+        _services.wait_for_port(port, timeout=30)
+        yield launched
+    finally:
+        server.send_signal(signal.SIGINT)
+        launched.stdout, launched.stderr = server.communicate(timeout=30)
 
 
 def _require(url: str, what: str) -> str:
@@ -106,3 +155,40 @@ async def killable_client(killable_redis: _services.ServerProcess) -> AsyncItera
     await client.start()
     yield client
     await client.stop()
+
+
+@pytest.fixture
+def protected_redis() -> Iterator[_services.ServerProcess]:
+    """A test-owned redis-server that requires :data:`REDIS_PASSWORD`."""
+    process = _services.redis_server()
+    process.argv += ["--requirepass", REDIS_PASSWORD]
+    yield process.start()
+    process.stop()
+
+
+class QuartApps:
+    """The Quart apps of one test: each is uninstrumented after it, whoever instrumented it."""
+
+    def __init__(self) -> None:
+        self._apps: list[Quart] = []
+
+    def instrumented(self, app: Quart, **options: Any) -> Quart:
+        """``app`` with ``QuartInstrumentor.instrument_app(app, **options)`` applied."""
+        QuartInstrumentor.instrument_app(app, **options)
+        return self.restored_after(app)
+
+    def restored_after(self, app: Quart) -> Quart:
+        """``app`` as it is (code under test instruments it), restored after the test."""
+        self._apps.append(app)
+        return app
+
+    def restore(self) -> None:
+        for app in self._apps:
+            QuartInstrumentor.uninstrument_app(app)
+
+
+@pytest.fixture
+def quart_apps() -> Iterator[QuartApps]:
+    apps = QuartApps()
+    yield apps
+    apps.restore()

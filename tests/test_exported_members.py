@@ -26,6 +26,7 @@ PUBLIC_MODULES = [
     "huleedu_service_libs.error_handling.spellchecker_factories",
     "huleedu_service_libs.error_handling.correlation",
     "huleedu_service_libs.error_handling.quart",
+    "huleedu_service_libs.error_handling.fastapi",
     "huleedu_service_libs.error_handling.testing",
     "huleedu_service_libs.middleware.frameworks.quart_correlation_middleware",
     "huleedu_service_libs.config",

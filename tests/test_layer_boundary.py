@@ -1,4 +1,4 @@
-"""Architecture rule 1: the library speaks the OpenTelemetry API only.
+"""The boundary rule (ARCHITECTURE.md): the library speaks the OpenTelemetry API only.
 
 Nothing under ``src/huleedu_service_libs`` may import the SDK, an exporter, prometheus_client,
 wrapt or huleedu_otel when it is imported. Imports inside functions (the lazy hand-over to

@@ -7,7 +7,6 @@ from collections.abc import Callable
 import pytest
 from quart import Quart
 
-from huleedu_otel.quart import QuartInstrumentor
 from huleedu_otel.testing import TelemetryCapture
 from huleedu_service_libs.metrics_middleware import (
     setup_content_service_metrics_middleware,
@@ -15,6 +14,7 @@ from huleedu_service_libs.metrics_middleware import (
     setup_metrics_middleware,
     setup_standard_service_metrics_middleware,
 )
+from tests.conftest import QuartApps
 
 
 def _create_metrics() -> dict[str, object]:
@@ -40,9 +40,16 @@ def create_app() -> Quart:
     return app
 
 
-async def test_seed_example_records_the_semconv_request_histogram(otel: TelemetryCapture) -> None:
+@pytest.fixture
+def app(quart_apps: QuartApps) -> Quart:
+    """The seed's example app; its instrumentation is undone after the test."""
+    return quart_apps.restored_after(create_app())
+
+
+async def test_seed_example_records_the_semconv_request_histogram(
+    app: Quart, otel: TelemetryCapture
+) -> None:
     """request_count/request_duration became http.server.request.duration, labelled by route."""
-    app = create_app()
     client = app.test_client()
 
     for content_id in ("a", "b", "c"):
@@ -57,18 +64,17 @@ async def test_seed_example_records_the_semconv_request_histogram(otel: Telemetr
     }
     assert point.count == 3
     assert len(otel.spans("GET /content/<content_id>")) == 3
-    QuartInstrumentor.uninstrument_app(app)
 
 
-async def test_calling_it_twice_records_each_request_once(otel: TelemetryCapture) -> None:
+async def test_calling_it_twice_records_each_request_once(
+    app: Quart, otel: TelemetryCapture
+) -> None:
     """A second call does not instrument the app again."""
-    app = create_app()
     setup_standard_service_metrics_middleware(app, "content_service")
 
     await app.test_client().get("/content/a")
 
     assert otel.metrics.count("http.server.request.duration") == 1
-    QuartInstrumentor.uninstrument_app(app)
 
 
 @pytest.mark.parametrize(
@@ -87,19 +93,16 @@ async def test_calling_it_twice_records_each_request_once(otel: TelemetryCapture
     ids=["configurable", "content", "file"],
 )
 async def test_the_platforms_variants_switch_on_the_same_instrumentation(
-    otel: TelemetryCapture, setup: Callable[[Quart], None]
+    otel: TelemetryCapture, setup: Callable[[Quart], None], quart_apps: QuartApps
 ) -> None:
     """Their metric names are superseded: requests land in the semconv histogram by route."""
-    app = Quart(__name__)
+    app = quart_apps.restored_after(Quart(__name__))
     setup(app)
 
     @app.route("/files/<file_id>")
     async def files(file_id: str) -> str:
         return file_id
 
-    try:
-        await app.test_client().get("/files/f1")
-        (point,) = otel.metrics.points("http.server.request.duration")
-        assert (point.attributes["http.route"], point.count) == ("/files/<file_id>", 1)
-    finally:
-        QuartInstrumentor.uninstrument_app(app)
+    await app.test_client().get("/files/f1")
+    (point,) = otel.metrics.points("http.server.request.duration")
+    assert (point.attributes["http.route"], point.count) == ("/files/<file_id>", 1)

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from huleedu_service_libs._shared.report_once import ReportOnce
+from huleedu_service_libs._shared.report_once import ReportOnce, report_once
 
 
 def _fail(report: ReportOnce, what: str) -> None:
@@ -72,3 +72,20 @@ def test_suppressing_swallows_exceptions_but_not_cancellation(
             raise asyncio.CancelledError
 
     assert [r.getMessage() for r in caplog.records] == ["span end failed"]
+
+
+def test_the_one_off_form_reports_once_per_logger_and_kind(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    logger = logging.getLogger("tests.report_once.function")
+
+    with caplog.at_level(logging.ERROR, logger.name):
+        for _ in range(2):
+            try:
+                raise RuntimeError("boom")
+            except RuntimeError:
+                report_once(logger, "error telemetry", "the error was answered without it (100%)")
+
+    assert [r.getMessage() for r in caplog.records] == [
+        "Telemetry failed in error telemetry; the error was answered without it (100%)"
+    ]

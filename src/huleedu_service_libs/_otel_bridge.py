@@ -3,8 +3,8 @@
 A few seed functions exist to switch telemetry on (``init_tracing``,
 ``setup_tracing_middleware``, ``setup_standard_service_metrics_middleware``,
 ``setup_database_monitoring``). The library may not import the SDK side at module level
-(architecture rule 1), so each of them calls a function here, which imports ``huleedu_otel``
-lazily. Nothing else under ``src/`` imports ``huleedu_otel``.
+(ARCHITECTURE.md, "The boundary rule"), so each of them calls a function here, which imports
+``huleedu_otel`` lazily. Nothing else under ``src/`` imports ``huleedu_otel``.
 """
 
 from __future__ import annotations

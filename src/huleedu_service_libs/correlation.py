@@ -8,10 +8,10 @@ log line carries it.
 
 from __future__ import annotations
 
+import functools
 import os
 from contextvars import ContextVar, Token
-
-import structlog
+from types import ModuleType
 
 __all__ = [
     "CORRELATION_HEADER",
@@ -43,7 +43,7 @@ def new_correlation_id() -> str:
 
 def bind_correlation_id(value: str) -> Token[str | None]:
     """Make ``value`` current for this task and its children; undo with the returned token."""
-    structlog.contextvars.bind_contextvars(correlation_id=value)
+    _structlog_contextvars().bind_contextvars(correlation_id=value)
     return _correlation_id.set(value)
 
 
@@ -51,6 +51,14 @@ def reset_correlation_id(token: Token[str | None]) -> None:
     _correlation_id.reset(token)
     previous = _correlation_id.get()
     if previous is None:
-        structlog.contextvars.unbind_contextvars("correlation_id")
+        _structlog_contextvars().unbind_contextvars("correlation_id")
     else:
-        structlog.contextvars.bind_contextvars(correlation_id=previous)
+        _structlog_contextvars().bind_contextvars(correlation_id=previous)
+
+
+@functools.cache
+def _structlog_contextvars() -> ModuleType:
+    """structlog on first bind: reading the id (error details, envelopes) needs none of it."""
+    import structlog.contextvars
+
+    return structlog.contextvars

@@ -168,3 +168,15 @@ def test_the_password_may_be_left_unencoded() -> None:
         environ={"HULEEDU_DB_USER": "u", "HULEEDU_DB_PASSWORD": "a+b"},
     )
     assert url == "postgresql+asyncpg://u:a+b@db:1/x"
+
+
+def test_a_password_given_to_the_settings_builds_the_development_url(
+    clean: pytest.MonkeyPatch,
+) -> None:
+    clean.setenv("HULEEDU_DB_USER", "essay")
+    settings = EssaySettings(DB_PASSWORD=SecretStr("given-pw"), ENVIRONMENT=Environment.TESTING)
+    url = settings.build_database_url(
+        database_name="essays", service_env_var_prefix="ESSAY_SERVICE", dev_port=5433
+    )
+    assert url == "postgresql+asyncpg://essay:given-pw@localhost:5433/essays"
+    assert "given-pw" not in repr(settings)

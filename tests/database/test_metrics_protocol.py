@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from huleedu_otel.testing import TelemetryCapture
 from huleedu_service_libs.database import (
@@ -13,13 +13,6 @@ from huleedu_service_libs.database import (
     DatabaseMetricsProtocol,
     setup_database_monitoring,
 )
-
-
-@pytest.fixture
-async def engine() -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine("sqlite+aiosqlite:///:memory:")
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from opentelemetry.trace import SpanKind
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from huleedu_otel.testing import TelemetryCapture
 from huleedu_service_libs.database import (
@@ -16,14 +16,6 @@ from huleedu_service_libs.database import (
     query_performance_tracker,
     setup_database_monitoring,
 )
-
-
-@pytest.fixture
-async def engine() -> AsyncIterator[AsyncEngine]:
-    """An engine nobody instrumented (created before any ``instrument()``)."""
-    engine = create_async_engine("sqlite+aiosqlite:///:memory:")
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture

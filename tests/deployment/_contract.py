@@ -1,4 +1,6 @@
-"""The Prometheus names of ``telemetry-contract.md``: what dashboards may query.
+"""The Prometheus names the README's tables give: what dashboards may query.
+
+(ARCHITECTURE.md, "The telemetry contract", says which are semantic conventions and which ours.)
 
 Histograms list their base name; ``_bucket``, ``_count`` and ``_sum`` series derive from it.
 """
@@ -34,6 +36,7 @@ SERIES = frozenset(
         "circuit_breaker_calls_total",
         "circuit_breaker_state_transitions_total",
         "idempotency_messages_total",
+        "huleedu_errors_total",
         "target_info",
     }
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +12,9 @@ from tests.conftest import REPO_ROOT
 
 CONFIG: dict[str, Any] = yaml.safe_load(
     (REPO_ROOT / "collector-config" / "otel-collector.yaml").read_text()
+)
+COMPONENTS: dict[str, Any] = yaml.safe_load(
+    (Path(__file__).with_name("data") / "otelcol-contrib-components.yaml").read_text()
 )
 PIPELINES: dict[str, dict[str, list[str]]] = CONFIG["service"]["pipelines"]
 
@@ -50,10 +54,20 @@ def test_signals_reach_their_backends() -> None:
     assert "otlp/jaeger" in PIPELINES["traces"]["exporters"]
     assert "spanmetrics" in PIPELINES["traces"]["exporters"]
     assert "prometheus" in PIPELINES["metrics"]["exporters"]
-    assert PIPELINES["logs"]["exporters"] == ["debug"]
+    assert PIPELINES["logs"]["exporters"] == ["otlphttp/loki"]
     assert "resourcedetection" in CONFIG["processors"]
 
 
 def test_health_check_listens_on_all_interfaces() -> None:
     assert CONFIG["extensions"]["health_check"]["endpoint"] == "0.0.0.0:13133"
     assert "health_check" in CONFIG["service"]["extensions"]
+
+
+@pytest.mark.parametrize("section", ["receivers", "processors", "exporters", "connectors"])
+def test_every_component_is_in_the_pinned_release(section: str) -> None:
+    """The compose image and the Kubernetes tiers pin one contrib release; its components only."""
+    unknown = [c for c in CONFIG.get(section, {}) if c.split("/")[0] not in COMPONENTS[section]]
+    assert unknown == []
+    compose = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
+    image = compose["services"]["otel-collector"]["image"]
+    assert image == f"otel/opentelemetry-collector-contrib:{COMPONENTS['release']}"

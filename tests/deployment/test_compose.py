@@ -14,7 +14,7 @@ from tests.conftest import REPO_ROOT
 
 COMPOSE_BIN = Path(compose.__file__).parent / "docker-compose"
 EXPECTED_SERVICES = {
-    "otel-collector", "jaeger", "prometheus", "grafana", "kafka", "redis", "postgres",
+    "otel-collector", "jaeger", "prometheus", "grafana", "loki", "kafka", "redis", "postgres",
     "example-service", "example-consumer",
 }  # fmt: skip
 
@@ -94,3 +94,8 @@ def test_kafka_runs_in_kraft_mode(resolved: dict[str, Any]) -> None:
     env = resolved["services"]["kafka"]["environment"]
     assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"
     assert resolved["services"]["kafka"]["image"].startswith("apache/kafka:")
+
+
+def test_prometheus_keeps_exemplars(resolved: dict[str, Any]) -> None:
+    """Without exemplar storage Prometheus drops the exemplars /metrics serves."""
+    assert "--enable-feature=exemplar-storage" in resolved["services"]["prometheus"]["command"]

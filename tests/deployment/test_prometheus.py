@@ -16,8 +16,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from huleedu_otel.receiver import OtlpReceiver
 from tests._services import wait_for_port
 from tests.conftest import BIN_DIR, IN_CI, REPO_ROOT, clean_env, free_port
+from tests.distro._hypercorn import hypercorn_command, launched
 
 
 def _binary(name: str) -> str:
@@ -147,3 +149,79 @@ def test_a_real_prometheus_scrapes_the_example_service(
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+DURATION_BUCKETS = "http_server_request_duration_seconds_bucket"
+
+
+def _start_prometheus(target_port: int, tmp_path: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """Debian's Prometheus with exemplar storage, scraping ``target_port`` every second."""
+    prom_port = free_port()
+    config = {
+        "global": {"scrape_interval": "1s"},
+        "scrape_configs": [
+            {"job_name": "huleedu", "static_configs": [{"targets": [f"127.0.0.1:{target_port}"]}]}
+        ],
+    }
+    (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(config))
+    server = subprocess.Popen(
+        [
+            _binary("prometheus"),
+            f"--config.file={tmp_path / 'prometheus.yml'}",
+            f"--storage.tsdb.path={tmp_path / 'data'}",
+            f"--web.listen-address=127.0.0.1:{prom_port}",
+            "--enable-feature=exemplar-storage",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_for_port(prom_port, timeout=30)
+    return server, prom_port
+
+
+def _exemplar_trace_ids(prom_port: int, series: str) -> set[str]:
+    now = time.time()
+    query = urllib.parse.urlencode({"query": series, "start": now - 600, "end": now + 60})
+    url = f"http://127.0.0.1:{prom_port}/api/v1/query_exemplars?{query}"
+    try:
+        body = json.loads(urllib.request.urlopen(url, timeout=5).read())
+    except urllib.error.HTTPError as error:
+        if error.code == 503:
+            return set()
+        raise
+    return {
+        exemplar["labels"]["trace_id"]
+        for result in body["data"]
+        for exemplar in result["exemplars"]
+        if "trace_id" in exemplar["labels"]
+    }
+
+
+def test_prometheus_stores_exemplars_that_open_received_traces(tmp_path: Path) -> None:
+    """A real Prometheus (exemplar storage on) scrapes the Quart example under the launcher with
+    two workers; ``query_exemplars`` on the duration buckets returns trace ids that the OTLP
+    receiver got as spans: a latency point opens its trace."""
+    with OtlpReceiver() as receiver:
+        env = {
+            "OTEL_TRACES_EXPORTER": "otlp",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
+            "OTEL_BSP_SCHEDULE_DELAY": "100",
+        }
+        with launched(hypercorn_command(["--workers", "2"]), **env) as service:
+            prometheus, prom_port = _start_prometheus(service.metrics_port, tmp_path)
+            try:
+                deadline = time.monotonic() + 90
+                found: set[str] = set()
+                while time.monotonic() < deadline and not found:
+                    service.get("/essays/1")
+                    found = _exemplar_trace_ids(
+                        prom_port, "http_server_request_duration_seconds_bucket"
+                    )
+                    time.sleep(0.5)
+            finally:
+                prometheus.terminate()
+                prometheus.wait(timeout=30)
+            receiver.wait_for(lambda r: bool(found & {s.trace_id for s in r.spans()}))
+            traced = {span.trace_id for span in receiver.spans()}
+    assert found, "Prometheus stored no exemplar"
+    assert found & traced

@@ -5,14 +5,21 @@ from __future__ import annotations
 from enum import Enum
 
 from quart import Quart, abort
+from quart.typing import ResponseReturnValue
 
 from huleedu_service_libs.error_handling import (
+    ErrorCode,
+    HuleEduError,
+    create_error_detail_with_context,
     raise_error,
     raise_resource_not_found,
     raise_service_unavailable,
     raise_validation_error,
 )
-from huleedu_service_libs.error_handling.quart import register_error_handlers
+from huleedu_service_libs.error_handling.quart import (
+    create_error_response,
+    register_error_handlers,
+)
 
 #: Planted in unexpected exceptions' text; no response, log line or span may show it.
 SECRET = "planted-s3cret-4242"
@@ -65,6 +72,20 @@ def create_app() -> Quart:
     @app.get("/conflict")
     async def conflict() -> str:
         abort(409)
+
+    @app.get("/queued")
+    async def queued() -> ResponseReturnValue:
+        try:
+            raise_error(ErrorCode.REQUEST_QUEUED, "queued", service="essay_service", operation="q")
+        except HuleEduError as error:
+            return create_error_response(error.error_detail)
+
+    @app.get("/answered-by-hand")
+    async def answered_by_hand() -> ResponseReturnValue:
+        detail = create_error_detail_with_context(
+            ErrorCode.VALIDATION_ERROR, "checked by hand", "essay_service", "by_hand"
+        )
+        return create_error_response(detail, status_code=422)
 
     @app.get("/boom")
     async def boom() -> str:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from quart import Quart, g, jsonify
 from quart.typing import ResponseReturnValue
 from quart.typing import TestClientProtocol as Client
 
-from huleedu_otel.quart import QuartInstrumentor
 from huleedu_otel.testing import TelemetryCapture
 from huleedu_service_libs.correlation import get_correlation_id
 from huleedu_service_libs.error_handling import raise_processing_error
@@ -19,6 +17,7 @@ from huleedu_service_libs.error_handling.quart import register_error_handlers
 from huleedu_service_libs.middleware.frameworks.quart_correlation_middleware import (
     setup_correlation_middleware,
 )
+from tests.conftest import QuartApps
 
 
 def _create_app() -> Quart:
@@ -45,11 +44,8 @@ def _create_app() -> Quart:
 
 
 @pytest.fixture
-def client(otel: TelemetryCapture) -> Iterator[Client]:
-    app = _create_app()
-    QuartInstrumentor.instrument_app(app)
-    yield app.test_client()
-    QuartInstrumentor.uninstrument_app(app)
+def client(otel: TelemetryCapture, quart_apps: QuartApps) -> Client:
+    return quart_apps.instrumented(_create_app()).test_client()
 
 
 async def test_a_uuid_header_is_the_context_as_is(client: Client) -> None:

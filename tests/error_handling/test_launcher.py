@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import http.client
 import json
-import signal
-import subprocess
 import time
 import urllib.request
 from typing import Any
 
 from huleedu_otel.receiver import OtlpReceiver
-from tests._services import wait_for_port
-from tests.conftest import BIN_DIR, REPO_ROOT, clean_env, free_port
+from tests.conftest import free_port, launched_under_instrument
 from tests.error_handling._apps import SECRET
 from tests.instrumentation.quart import _client
 
@@ -24,7 +21,9 @@ def _scrape_until(port: int, wanted: str, timeout: float = 15.0) -> str:
     deadline = time.monotonic() + timeout
     body = ""
     while time.monotonic() < deadline:
-        body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+        body = str(
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read(), "utf-8"
+        )
         if wanted in body:
             return body
         time.sleep(0.1)
@@ -43,37 +42,26 @@ def _get_error(port: int, path: str, correlation_id: str) -> tuple[int, dict[str
 
 def test_errors_show_on_metrics_and_their_trace_id_opens_the_requests_trace() -> None:
     port, prom_port = free_port(), free_port()
-    with OtlpReceiver() as receiver:
-        env = clean_env(
+    with (
+        OtlpReceiver() as receiver,
+        launched_under_instrument(
+            APP,
+            port,
             OTEL_SERVICE_NAME="essay_service",
             OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint,
             OTEL_EXPORTER_PROMETHEUS_PORT=str(prom_port),
             OTEL_EXPORTER_PROMETHEUS_HOST="127.0.0.1",
             OTEL_BSP_SCHEDULE_DELAY="100",
-            PYTHONPATH=str(REPO_ROOT),
+        ) as launched,
+    ):
+        status, error = _get_error(port, "/essays/e-9", "cid-launch-1")
+        statuses = _client.get_many(port, ["/essays/e-9", "/boom"])
+        scraped = _scrape_until(prom_port, 'huleedu_error_code="UNKNOWN_ERROR"')
+        assert receiver.wait_for(
+            lambda r: len([s for s in r.spans() if s.name == "GET /boom"]) == 1
         )
-        command = [str(BIN_DIR / "opentelemetry-instrument"), str(BIN_DIR / "hypercorn")]
-        server = subprocess.Popen(
-            [*command, "--bind", f"127.0.0.1:{port}", APP],
-            env=env,
-            cwd=REPO_ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            wait_for_port(port, timeout=30)
-            status, error = _get_error(port, "/essays/e-9", "cid-launch-1")
-            statuses = _client.get_many(port, ["/essays/e-9", "/boom"])
-            scraped = _scrape_until(prom_port, 'huleedu_error_code="UNKNOWN_ERROR"')
-            assert receiver.wait_for(
-                lambda r: len([s for s in r.spans() if s.name == "GET /boom"]) == 1
-            )
-        finally:
-            server.send_signal(signal.SIGINT)
-            stdout, stderr = server.communicate(timeout=30)
 
-    assert (status, statuses) == (404, [404, 500]), stderr
+    assert (status, statuses) == (404, [404, 500]), launched.stderr
     assert (error["code"], error["correlation_id"]) == ("RESOURCE_NOT_FOUND", "cid-launch-1")
     (first,) = [
         s for s in receiver.spans() if s.attributes.get("huleedu.correlation_id") == "cid-launch-1"
@@ -86,4 +74,4 @@ def test_errors_show_on_metrics_and_their_trace_id_opens_the_requests_trace() ->
     (boom,) = [s for s in receiver.spans() if s.name == "GET /boom"]
     assert boom.attributes["huleedu.error.code"] == "UNKNOWN_ERROR"
     assert boom.attributes["error.type"] == "UNKNOWN_ERROR"
-    assert SECRET not in stdout + stderr
+    assert SECRET not in launched.stdout + launched.stderr

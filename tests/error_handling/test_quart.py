@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,8 +13,8 @@ from opentelemetry.trace import StatusCode, format_trace_id
 from quart import Quart
 from quart.typing import TestClientProtocol as Client
 
-from huleedu_otel.quart import QuartInstrumentor
 from huleedu_otel.testing import TelemetryCapture
+from tests.conftest import QuartApps
 from tests.error_handling._apps import SECRET, create_app
 
 BODY_KEYS = {
@@ -31,11 +30,8 @@ BODY_KEYS = {
 
 
 @pytest.fixture
-def app(otel: TelemetryCapture) -> Iterator[Quart]:
-    app = create_app()
-    QuartInstrumentor.instrument_app(app)
-    yield app
-    QuartInstrumentor.uninstrument_app(app)
+def app(otel: TelemetryCapture, quart_apps: QuartApps) -> Quart:
+    return quart_apps.instrumented(create_app())
 
 
 @pytest.fixture
@@ -130,7 +126,8 @@ async def test_framework_http_exceptions_keep_their_status_in_the_same_shape(
     client: Client, otel: TelemetryCapture, method: str, path: str, status: int, code: str
 ) -> None:
     correlation_id = str(uuid.uuid4())
-    response = await client.open(path, method=method, headers={"X-Correlation-ID": correlation_id})
+    headers = {"X-Correlation-ID": correlation_id}
+    response = await client.open(path, method=method, headers=headers)  # type: ignore[call-arg]
 
     assert response.status_code == status
     error = (await response.get_json())["error"]
@@ -205,3 +202,20 @@ async def test_without_the_instrumentor_the_answer_is_the_same_and_untraced(
     error = (await response.get_json())["error"]
     assert (error["code"], error["trace_id"]) == ("RESOURCE_NOT_FOUND", None)
     assert str(uuid.UUID(error["correlation_id"])) == error["correlation_id"]
+
+
+async def test_create_error_response_answers_a_detail_a_route_handled_itself(
+    client: Client, otel: TelemetryCapture
+) -> None:
+    queued = await client.get("/queued")
+    by_hand = await client.get("/answered-by-hand")
+
+    assert (queued.status_code, (await queued.get_json())["error"]["code"]) == (
+        202,
+        "REQUEST_QUEUED",
+    )
+    assert (by_hand.status_code, (await by_hand.get_json())["error"]["message"]) == (
+        422,
+        "checked by hand",
+    )
+    assert otel.metrics.value("huleedu.errors", **{"http.response.status_code": 422}) == 1

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 import pytest
 
 from huleedu_service_libs import RedisClient, RedisClientError, RedisUnavailableError
 from huleedu_service_libs._shared.redaction import redact_url
 from tests import _services
-
-PASSWORD = "s3cret-Pa55word"
+from tests.conftest import REDIS_PASSWORD as PASSWORD
 
 
 @pytest.mark.parametrize(
@@ -34,39 +32,31 @@ def test_redact_url_drops_credentials_wherever_redis_py_would_read_them(
     assert expected == redact_url(url)
 
 
-@pytest.fixture
-def protected_server() -> Iterator[_services.ServerProcess]:
-    process = _services.redis_server()
-    process.argv += ["--requirepass", PASSWORD]
-    yield process.start()
-    process.stop()
-
-
 async def test_a_client_with_a_password_works_and_never_shows_it(
-    protected_server: _services.ServerProcess, caplog: pytest.LogCaptureFixture
+    protected_redis: _services.ServerProcess, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Authenticated commands work; repr and logs show the host, never the password."""
     caplog.set_level(logging.DEBUG)
     client = RedisClient(
-        client_id="protected", redis_url=f"redis://:{PASSWORD}@127.0.0.1:{protected_server.port}/0"
+        client_id="protected", redis_url=f"redis://:{PASSWORD}@127.0.0.1:{protected_redis.port}/0"
     )
     await client.start()
     try:
         assert await client.setex("k", 60, "v") is True
         assert PASSWORD not in repr(client)
-        assert f"127.0.0.1:{protected_server.port}" in repr(client)
+        assert f"127.0.0.1:{protected_redis.port}" in repr(client)
     finally:
         await client.stop()
     assert PASSWORD not in caplog.text
 
 
 async def test_a_wrong_password_is_a_client_error_without_the_password(
-    protected_server: _services.ServerProcess,
+    protected_redis: _services.ServerProcess,
 ) -> None:
     """Bad credentials are a client error (not "unavailable"), and the message hides them."""
     wrong = "Wr0ng-" + PASSWORD
     client = RedisClient(
-        client_id="wrong", redis_url=f"redis://:{wrong}@127.0.0.1:{protected_server.port}/0"
+        client_id="wrong", redis_url=f"redis://:{wrong}@127.0.0.1:{protected_redis.port}/0"
     )
     with pytest.raises(RedisClientError) as caught:
         await client.start()

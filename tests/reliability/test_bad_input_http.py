@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -22,10 +22,10 @@ from opentelemetry import baggage, trace
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from quart import Quart, request
 
-from huleedu_otel.quart import QuartInstrumentor
 from huleedu_otel.quart._settings import MAX_PATH, MAX_QUERY, MAX_USER_AGENT
 from huleedu_otel.testing import TelemetryCapture
 from tests._services import free_port, wait_for_port
+from tests.conftest import QuartApps
 from tests.reliability._asgi import call
 from tests.reliability._fuzz import fuzz_settings
 
@@ -56,11 +56,8 @@ def create_app() -> Quart:
 
 
 @pytest.fixture
-def app(otel: TelemetryCapture) -> Iterator[Quart]:
-    app = create_app()
-    QuartInstrumentor.instrument_app(app)
-    yield app
-    QuartInstrumentor.uninstrument_app(app)
+def app(otel: TelemetryCapture, quart_apps: QuartApps) -> Quart:
+    return quart_apps.instrumented(create_app())
 
 
 def _field(max_size: int) -> st.SearchStrategy[bytes]:

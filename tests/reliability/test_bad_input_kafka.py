@@ -10,7 +10,6 @@ of a hostile header or key is copied into span attributes or logs beyond small c
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,7 +21,6 @@ from opentelemetry import baggage, trace
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
-from huleedu_otel.aiokafka import AIOKafkaInstrumentor
 from huleedu_otel.testing import TelemetryCapture
 from huleedu_service_libs import EventEnvelope, process_span
 from huleedu_service_libs.correlation import get_correlation_id
@@ -148,17 +146,9 @@ def _key(span: Any) -> object:
     return dict(span.attributes or {}).get("messaging.kafka.message.key")
 
 
-@pytest.fixture
-def instrumented() -> Iterator[None]:
-    instrumentor = AIOKafkaInstrumentor()
-    instrumentor.instrument()
-    yield
-    instrumentor.uninstrument()
-
-
 @pytest.mark.kafka
 async def test_hostile_records_through_a_real_broker_reach_the_handler(
-    instrumented: None, kafka_bootstrap: str, otel: TelemetryCapture
+    aiokafka_instrumented: None, kafka_bootstrap: str, otel: TelemetryCapture
 ) -> None:
     """Records with a 1 MB baggage, a 1 MB correlation id and key, and a non-UTF-8 traceparent
     sent through tansu: ``getone()`` hands each over inside a bounded process span of its own

@@ -24,7 +24,6 @@ from aiokafka.errors import KafkaError
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan
 
-from huleedu_otel.aiokafka import AIOKafkaInstrumentor
 from huleedu_otel.testing import TelemetryCapture
 from huleedu_service_libs import (
     EventEnvelope,
@@ -140,14 +139,6 @@ async def test_publishes_in_flight_when_the_broker_dies_fail_typed_within_the_de
            time_to_error=figures(failed(load.calls)))  # fmt: skip
 
 
-@pytest.fixture
-def instrumented() -> Iterator[None]:
-    instrumentor = AIOKafkaInstrumentor()
-    instrumentor.instrument()
-    yield
-    instrumentor.uninstrument()
-
-
 class RunningConsumer:
     """An instrumented ``AIOKafkaConsumer`` reading ``topic`` in a task, through any outage."""
 
@@ -205,7 +196,7 @@ async def test_after_a_restart_the_same_bus_publishes_and_a_running_consumer_res
     bootstrap: str,
     bus: KafkaBus,
     topic: str,
-    instrumented: None,
+    aiokafka_instrumented: None,
     otel: TelemetryCapture,
     request: pytest.FixtureRequest,
 ) -> None:

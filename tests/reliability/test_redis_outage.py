@@ -13,14 +13,12 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from huleedu_otel.redis import RedisInstrumentor
 from huleedu_otel.testing import TelemetryCapture
 from huleedu_service_libs import (
     CircuitBreaker,
@@ -52,14 +50,6 @@ FAILS_WITHIN_SECONDS = 6.0
 TASKS = 16
 
 
-@pytest.fixture
-def instrumented() -> Iterator[None]:
-    instrumentor = RedisInstrumentor()
-    instrumentor.instrument()
-    yield
-    instrumentor.uninstrument()
-
-
 def _set_and_get(client: RedisClient) -> Any:
     async def operation(n: int) -> None:
         key = f"outage:{n}"
@@ -72,7 +62,7 @@ def _set_and_get(client: RedisClient) -> Any:
 async def test_every_call_fails_fast_and_typed_while_down_and_the_same_client_recovers(
     killable_client: RedisClient,
     killable_redis: _services.ServerProcess,
-    instrumented: None,
+    redis_instrumented: None,
     otel: TelemetryCapture,
     request: pytest.FixtureRequest,
 ) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from huleedu_otel._setup import startup as _startup
@@ -15,6 +15,7 @@ from huleedu_otel._setup.settings import TelemetrySettings
 if TYPE_CHECKING:
     from opentelemetry.sdk.resources import Resource
 
+    from huleedu_otel._setup.prometheus.endpoint import MetricsEndpoint
     from huleedu_otel._setup.providers import Telemetry
 
 _log = logging.getLogger(__name__)
@@ -40,16 +41,23 @@ class TelemetryHandle:
     @property
     def prometheus_port(self) -> int | None:
         """The port ``/metrics`` is served on, or ``None`` when it is not served."""
-        if self._telemetry is None or self._telemetry.prometheus is None:
-            return None
-        return self._telemetry.prometheus.port
+        endpoint = self.metrics_endpoint
+        return None if endpoint is None else endpoint.port
+
+    @property
+    def metrics_endpoint(self) -> MetricsEndpoint | None:
+        """What serves this process's metrics to Prometheus, if anything does."""
+        return self._telemetry.prometheus if self._telemetry else None
 
     @property
     def instrumented(self) -> tuple[str, ...]:
         return tuple(self._telemetry.instrumented) if self._telemetry else ()
 
-    def describe(self) -> str:
-        return _startup.describe(self.settings, self.prometheus_port, list(self.instrumented))
+    def describe(self, also_loaded: Sequence[str] = ()) -> str:
+        """The startup line; ``also_loaded`` names instrumentors the launcher loaded itself."""
+        endpoint = self.metrics_endpoint
+        described = None if endpoint is None else endpoint.describe()
+        return _startup.describe(self.settings, described, [*self.instrumented, *also_loaded])
 
     def force_flush(self, timeout_millis: int = 5_000) -> bool:
         """Export everything buffered now; ``False`` when a signal did not finish in time."""

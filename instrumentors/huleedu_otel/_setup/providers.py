@@ -6,6 +6,7 @@ Everything that has to be undone at shutdown is kept on the returned :class:`Tel
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 
 from opentelemetry import metrics, trace
@@ -30,8 +31,11 @@ from huleedu_otel._setup.cardinality import cardinality_limits
 from huleedu_otel._setup.heap import HeapFreezer
 from huleedu_otel._setup.loss_counting import counting_losses
 from huleedu_otel._setup.notice import notice
-from huleedu_otel._setup.prometheus import PrometheusEndpoint, start_prometheus_endpoint
+from huleedu_otel._setup.prometheus import start_prometheus_endpoint
+from huleedu_otel._setup.prometheus.endpoint import MetricsEndpoint
 from huleedu_otel._setup.prometheus.reader import own_readers, shares_aggregation
+from huleedu_otel._setup.prometheus.supervisor import supervisor_of_this_process
+from huleedu_otel._setup.prometheus.worker import WorkerEndpoint
 from huleedu_otel._setup.propagation_logs import quiet_propagation_warnings
 from huleedu_otel._setup.resource import build_resource
 from huleedu_otel._setup.runtime import EventLoopLagMonitor, start_process_metrics
@@ -50,7 +54,7 @@ class Telemetry:
     tracer_provider: TracerProvider
     meter_provider: MeterProvider
     logger_provider: LoggerProvider
-    prometheus: PrometheusEndpoint | None
+    prometheus: MetricsEndpoint | None
     loop_monitor: EventLoopLagMonitor
     process_metrics: SystemMetricsInstrumentor
     instrumented: list[str] = field(default_factory=lambda: ["logging", "system_metrics"])
@@ -66,7 +70,7 @@ def install(settings: TelemetrySettings) -> Telemetry:
         CompositePropagator([TraceContextTextMapPropagator(), W3CBaggagePropagator()])
     )
     quiet_propagation_warnings()
-    prometheus = _prometheus(settings)
+    prometheus = _prometheus(settings, resource)
     meter_provider = _meter_provider(settings, resource, prometheus)
     tracer_provider = _tracer_provider(settings, resource, meter_provider)
     logger_provider = _logger_provider(settings, resource, meter_provider)
@@ -107,16 +111,21 @@ def _tracer_provider(
     return provider
 
 
-def _prometheus(settings: TelemetrySettings) -> PrometheusEndpoint | None:
+def _prometheus(settings: TelemetrySettings, resource: Resource) -> MetricsEndpoint | None:
+    """The port, or (in a worker of a supervisor that serves it) the supervisor's socket."""
     if "prometheus" not in settings.metrics_exporters:
         return None
+    supervisor = supervisor_of_this_process()
+    if supervisor is not None:
+        instance = str(resource.attributes.get("service.instance.id", os.getpid()))
+        return WorkerEndpoint(supervisor, instance, settings.metric_cardinality_limit)
     return start_prometheus_endpoint(
         settings.prometheus_host, settings.prometheus_port, settings.metric_cardinality_limit
     )
 
 
 def _meter_provider(
-    settings: TelemetrySettings, resource: Resource, prometheus: PrometheusEndpoint | None
+    settings: TelemetrySettings, resource: Resource, prometheus: MetricsEndpoint | None
 ) -> MeterProvider:
     """One aggregation when ``/metrics`` is served: the exporters read the endpoint's reader.
 

@@ -6,7 +6,6 @@ the startup report and ``huleedu-otel doctor`` all read, so they can never disag
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -83,11 +82,6 @@ class TelemetrySettings:
             sdk_disabled=env.get("OTEL_SDK_DISABLED", "").strip().lower() == "true",
             gc_freeze=env.get(GC_FREEZE_VAR, "").strip().lower() not in {"false", "0", "no", "off"},
         )
-
-    def without_prometheus(self) -> TelemetrySettings:
-        """The same settings with the ``/metrics`` endpoint left to another process."""
-        exporters = tuple(e for e in self.metrics_exporters if e != "prometheus")
-        return dataclasses.replace(self, metrics_exporters=exporters)
 
     def contrib_allowed(self, entry_point_name: str) -> bool:
         """Whether a contrib instrumentor may load next to ours."""

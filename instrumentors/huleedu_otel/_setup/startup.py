@@ -11,7 +11,8 @@ from huleedu_service_libs._shared.redaction import redact_url
 _log = logging.getLogger("huleedu_otel")
 
 
-def describe(settings: TelemetrySettings, prometheus_port: int | None, loaded: list[str]) -> str:
+def describe(settings: TelemetrySettings, prometheus: str | None, loaded: list[str]) -> str:
+    """``prometheus`` is what the metrics endpoint says of itself; ``None`` when there is none."""
     otlp_signals = [
         signal
         for signal, names in (
@@ -29,10 +30,10 @@ def describe(settings: TelemetrySettings, prometheus_port: int | None, loaded: l
     )
     if "prometheus" not in settings.metrics_exporters:
         prom = "prometheus off"
-    elif prometheus_port is None:
+    elif prometheus is None:
         prom = f"prometheus unavailable (port {settings.prometheus_port} in use)"
     else:
-        prom = f"prometheus http://{settings.prometheus_host}:{prometheus_port}/metrics"
+        prom = prometheus
     return (
         f"huleedu_otel configured service={settings.service_name} "
         f"version={settings.service_version} environment={settings.environment}; "

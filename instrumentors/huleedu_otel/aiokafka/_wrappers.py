@@ -78,9 +78,7 @@ def wrap_getone(telemetry: MessagingTelemetry, registry: ConsumerRegistry, links
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
     ) -> Any:
-        state = registry.state(instance)
-        with never_raises("process span end"):
-            state.close_span()
+        state = _closing_the_open_span(registry, instance)
         record = await wrapped(*args, **kwargs)
         if not suppressed():
             with never_raises("process span start"):
@@ -98,9 +96,7 @@ def wrap_getmany(telemetry: MessagingTelemetry, registry: ConsumerRegistry) -> W
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
     ) -> Any:
-        state = registry.state(instance)
-        with never_raises("process span end"):
-            state.close_span()
+        state = _closing_the_open_span(registry, instance)
         started_ns, started = time.time_ns(), time.perf_counter()
         batches = await wrapped(*args, **kwargs)
         if batches and not suppressed():
@@ -120,11 +116,18 @@ def wrap_stop(registry: ConsumerRegistry) -> Wrapper:
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
     ) -> Any:
-        with never_raises("process span end"):
-            registry.state(instance).close_span()
+        _closing_the_open_span(registry, instance)
         return await wrapped(*args, **kwargs)
 
     return traced_stop
+
+
+def _closing_the_open_span(registry: ConsumerRegistry, consumer: Any) -> ConsumerState:
+    """The consumer's state, after ending the process span the previous fetch left open."""
+    state = registry.state(consumer)
+    with never_raises("process span end"):
+        state.close_span()
+    return state
 
 
 def _bind_send(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 from typing import Any
 
 # Upstream marks distro.py "# type: ignore", so mypy sees none of its (public) names.
@@ -19,10 +18,13 @@ from opentelemetry.sdk._configuration import _BaseConfigurator
 
 from huleedu_otel._setup import configure as _configure
 from huleedu_otel._setup import instrumentors as _instrumentors
+from huleedu_otel._setup import process_role as _process_role
 from huleedu_otel._setup import settings as settings_module
 from huleedu_otel._setup import startup as _startup
+from huleedu_otel._setup.notice import notice as _notice
 from huleedu_otel._setup.process_role import ProcessRole as _ProcessRole
-from huleedu_otel._setup.process_role import process_role as _process_role
+from huleedu_otel._setup.prometheus.endpoint import PrometheusEndpoint as _PrometheusEndpoint
+from huleedu_otel._setup.prometheus.supervisor import supervise as _supervise
 
 __all__ = ["HuleEduConfigurator", "HuleEduDistro", "report_startup"]
 
@@ -70,22 +72,36 @@ class HuleEduConfigurator(_BaseConfigurator):
         role = _role()
         if role is _ProcessRole.HELPER:
             return
-        settings = _settings()
-        if role is _ProcessRole.SUPERVISOR:
-            settings = settings.without_prometheus()
-        _configure._configure(settings, load_instrumentors=False)  # registers the exit flush
+        _configure._configure(_settings(), load_instrumentors=False)  # registers the exit flush
+        if role is _ProcessRole.SERVICE:
+            _process_role.when_hypercorn_supervises(_serve_the_workers_metrics)
 
 
 def report_startup() -> None:
     """Post-instrument hook: the one line that says what the launcher configured."""
     handle = _configure.active()
     if handle is not None and handle.enabled:
-        loaded = [*handle.instrumented, *_loaded]
-        _startup.report(_startup.describe(handle.settings, handle.prometheus_port, loaded))
+        _startup.report(handle.describe(also_loaded=_loaded))
+
+
+def _serve_the_workers_metrics() -> None:
+    """hypercorn is about to start workers: this process's ``/metrics`` serves theirs too."""
+    handle = _configure.active()
+    endpoint = handle.metrics_endpoint if handle is not None else None
+    if handle is None or handle.resource is None or not isinstance(endpoint, _PrometheusEndpoint):
+        return  # no /metrics here (off, or its port taken): the workers try the port themselves
+    context = _supervise(endpoint, handle.resource)
+    _notice(
+        _log,
+        logging.INFO,
+        "huleedu_otel: /metrics on port %s serves every worker of this supervisor (pid %s)",
+        endpoint.port,
+        context.pid,
+    )
 
 
 def _role() -> _ProcessRole:
-    return _process_role(sys.orig_argv)
+    return _process_role.process_role()
 
 
 def _settings() -> settings_module.TelemetrySettings:

@@ -18,6 +18,11 @@ Options (``instrument()`` and ``instrument_app()``): ``tracer_provider``, ``mete
 ``excluded_urls`` (comma-separated regexes, overriding ``OTEL_PYTHON_QUART_EXCLUDED_URLS`` /
 ``OTEL_PYTHON_EXCLUDED_URLS``; health and metrics endpoints by default),
 ``server_request_hook(span, scope)`` and ``server_response_hook(span, message)``.
+
+Modules: ``_apps`` (patching one app, its ASGI and route wrappers), ``_exchange`` (one request's
+span, timing and hooks), ``_telemetry`` (tracer, instruments, failure reporter), ``_settings``
+(options, environment, caps on what a caller sends), ``_propagation`` (trace context and
+correlation id from the headers), ``package`` (supported versions).
 """
 
 from __future__ import annotations

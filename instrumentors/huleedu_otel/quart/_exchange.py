@@ -95,6 +95,7 @@ class Exchange:
         "_parent",
         "_send",
         "_settings",
+        "_span_context",
         "_started",
         "_telemetry",
         "correlation_id",
@@ -129,6 +130,7 @@ class Exchange:
         self.correlation_id = correlation_id(headers)
         self._parent = parent_context(headers)
         self.span = self._start_span(scope, headers)
+        self._span_context = trace.set_span_in_context(self.span, self._parent)
         self._started = time.perf_counter()
         self._in_flight = self._count_in()
         hooks.on_request(self.span, scope)
@@ -173,9 +175,7 @@ class Exchange:
 
     def enter(self) -> None:
         """Make the span and the correlation id current for the app's tasks."""
-        self._context_token: Token[context.Context] = context.attach(
-            trace.set_span_in_context(self.span, self._parent)
-        )
+        self._context_token: Token[context.Context] = context.attach(self._span_context)
         self._correlation_token = bind_correlation_id(self.correlation_id)
 
     def leave(self) -> None:
@@ -228,8 +228,11 @@ class Exchange:
             self._in_flight.count -= 1
             telemetry = self._telemetry
             key = (self.method, self.scheme, self.route, status, error_type)
+            # In the span's context, so a sampled span becomes the measurement's exemplar.
             telemetry.duration.record(
-                time.perf_counter() - self._started, telemetry.duration_attributes(key)
+                time.perf_counter() - self._started,
+                telemetry.duration_attributes(key),
+                context=self._span_context,
             )
 
     def _end_span(self, status: int | None, error_type: str | None) -> None:

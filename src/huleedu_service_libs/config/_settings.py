@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from typing import Any
 
@@ -29,7 +30,7 @@ class SecureServiceSettings(BaseSettings):
     fields, fields with a credential word in their name, and passwords inside URLs.
     """
 
-    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False, populate_by_name=True)
 
     ENVIRONMENT: Environment = Field(
         default=Environment.DEVELOPMENT, validation_alias=AliasChoices("ENVIRONMENT")
@@ -66,7 +67,11 @@ class SecureServiceSettings(BaseSettings):
         dev_host: str = "localhost",
         url_encode_password: bool = True,
     ) -> str:
-        """See :func:`huleedu_service_libs.config.database_utils.build_database_url`."""
+        """See :func:`huleedu_service_libs.config.database_utils.build_database_url`; a
+        ``DB_PASSWORD`` given to these settings stands in for ``HULEEDU_DB_PASSWORD``."""
+        environ = dict(os.environ)
+        if self.DB_PASSWORD is not None:
+            environ.setdefault("HULEEDU_DB_PASSWORD", self.DB_PASSWORD.get_secret_value())
         return _database.build_database_url(
             database_name=database_name,
             service_env_var_prefix=service_env_var_prefix,
@@ -74,6 +79,7 @@ class SecureServiceSettings(BaseSettings):
             dev_port=dev_port,
             dev_host=dev_host,
             url_encode_password=url_encode_password,
+            environ=environ,
         )
 
     def database_url_masked(self, url: str) -> str:

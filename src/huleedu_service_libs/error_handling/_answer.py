@@ -1,46 +1,38 @@
-"""Answering an error over HTTP, shared by the framework adapters: body, status and telemetry.
+"""Answering an error over HTTP, shared by the framework adapters: the detail, body, status.
 
-Every answered error is observed once, through the OpenTelemetry API, as the telemetry
-contract's "Errors" section says: ``huleedu.error.code`` on the current span (the request's
-SERVER span); for a 5xx also ``error.type`` = the code and status ERROR (4xx leave the status
-unset, as the HTTP conventions say); one ``exception`` event with the safe message; one log
-line; one ``huleedu.errors`` count. Telemetry that fails is reported once and never changes
-the answer.
+A framework's HTTP exception gets the nearest code; an exception nobody answered gets
+``UNKNOWN_ERROR`` and a generic message. The telemetry of an answer is ``_observe``'s.
 """
 
 from __future__ import annotations
 
-import logging
+import os
+from collections.abc import Mapping
 from typing import Any
 
 from opentelemetry import trace
-from opentelemetry.semconv.attributes.error_attributes import ERROR_TYPE
-from opentelemetry.semconv.attributes.http_attributes import HTTP_RESPONSE_STATUS_CODE
-from opentelemetry.trace import Status, StatusCode, format_trace_id
+from opentelemetry.trace import format_trace_id
 from pydantic_core import to_jsonable_python
 
-from huleedu_service_libs._shared import errors_metric
-from huleedu_service_libs._shared.exception_text import (
-    exception_attributes,
-    safe_message,
-    safe_stacktrace,
-)
 from huleedu_service_libs._shared.redaction import redact_mapping, redact_text
-from huleedu_service_libs._shared.report_once import report_once
 from huleedu_service_libs.correlation import get_correlation_id
-from huleedu_service_libs.error_handling._codes import ErrorCode, code_value
+from huleedu_service_libs.error_handling._codes import ErrorCode, ErrorCodeLike, code_value
 from huleedu_service_libs.error_handling._context import (
     correlation_uuid,
     create_error_detail_with_context,
 )
-from huleedu_service_libs.error_handling._error import ErrorDetailLike, HuleEduError
-from huleedu_service_libs.error_handling._logging import format_error_for_logging
-from huleedu_service_libs.logging_utils import create_service_logger
+from huleedu_service_libs.error_handling._error import ErrorDetailLike
+from huleedu_service_libs.error_handling._status import status_for
 
-__all__ = ["UNEXPECTED_MESSAGE", "error_body", "http_error_detail", "observe", "unexpected_detail"]
+__all__ = [
+    "KEPT_HEADERS",
+    "UNEXPECTED_MESSAGE",
+    "AnswerSettings",
+    "error_body",
+    "http_error_detail",
+    "unexpected_detail",
+]
 
-CODE_ATTRIBUTE = errors_metric.CODE
-OPERATION_ATTRIBUTE = errors_metric.OPERATION
 #: What a client is told about an exception nobody answered: never the exception's text.
 UNEXPECTED_MESSAGE = "An unexpected error occurred"
 #: The nearest code for a framework's own HTTP exception (an unknown route, ``abort(409)``).
@@ -54,8 +46,25 @@ _HTTP_CODES = {
     503: ErrorCode.SERVICE_UNAVAILABLE,
     504: ErrorCode.TIMEOUT,
 }
-_log = create_service_logger("huleedu_service_libs.error_handling")
-_stdlib_log = logging.getLogger("huleedu_service_libs.error_handling")
+#: Headers of an HTTP exception worth keeping on the JSON answer (``Allow`` on a 405, ...).
+KEPT_HEADERS = frozenset({"allow", "retry-after", "www-authenticate"})
+
+
+class AnswerSettings:
+    """What ``register_error_handlers`` was given: a service's statuses and its name."""
+
+    __slots__ = ("service_name", "statuses")
+
+    def __init__(
+        self, status_codes: Mapping[ErrorCodeLike, int] | None, service_name: str | None
+    ) -> None:
+        self.statuses = {code_value(code): status for code, status in (status_codes or {}).items()}
+        self.service_name = (
+            service_name or os.environ.get("OTEL_SERVICE_NAME") or os.environ.get("SERVICE_NAME")
+        )
+
+    def status(self, detail: ErrorDetailLike) -> int:
+        return status_for(detail.error_code, self.statuses)
 
 
 def http_error_detail(status: int, message: str, service: str, operation: str) -> ErrorDetailLike:
@@ -87,52 +96,6 @@ def error_body(detail: ErrorDetailLike) -> dict[str, Any]:
             "trace_id": getattr(detail, "trace_id", None) or _current_trace_id(),
         }
     }
-
-
-def observe(detail: ErrorDetailLike, status: int, error: BaseException | None = None) -> None:
-    """The answered error's span attributes, exception event, log line and count."""
-    try:
-        _mark_span(detail, status, error)
-        _count(detail, status)
-        _log_line(detail, status, error)
-    except Exception:
-        report_once(_stdlib_log, "error telemetry", "the error was answered without it")
-
-
-def _mark_span(detail: ErrorDetailLike, status: int, error: BaseException | None) -> None:
-    span = trace.get_current_span()
-    if not span.is_recording():
-        return
-    code = code_value(detail.error_code)
-    span.set_attribute(CODE_ATTRIBUTE, code)
-    if status >= 500:
-        span.set_attribute(ERROR_TYPE, code)
-        span.set_status(Status(StatusCode.ERROR))
-    recorded = error if error is not None else HuleEduError(detail)
-    span.record_exception(recorded, attributes=exception_attributes(recorded), escaped=False)
-
-
-def _count(detail: ErrorDetailLike, status: int) -> None:
-    attributes: dict[str, str | int] = {
-        CODE_ATTRIBUTE: code_value(detail.error_code),
-        OPERATION_ATTRIBUTE: detail.operation,
-        HTTP_RESPONSE_STATUS_CODE: status,
-    }
-    errors_metric.errors_counter().add(1, attributes)
-
-
-def _log_line(detail: ErrorDetailLike, status: int, error: BaseException | None) -> None:
-    fields = format_error_for_logging(detail)
-    fields["error_message"] = redact_text(fields["error_message"])
-    fields["status_code"] = status
-    if status >= 500 and error is not None and not isinstance(error, HuleEduError):
-        fields["exception_type"] = type(error).__qualname__
-        fields["exception_message"] = safe_message(error)
-        fields["exception_stacktrace"] = safe_stacktrace(error)
-    if status >= 500:
-        _log.error("Request answered with an error", **fields)
-    else:
-        _log.warning("Request answered with an error", **fields)
 
 
 def _correlation_text(detail: ErrorDetailLike) -> str:

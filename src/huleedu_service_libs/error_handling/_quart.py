@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, MutableMapping
 from typing import Any, cast
 
@@ -11,20 +10,20 @@ from werkzeug.exceptions import HTTPException
 
 from huleedu_service_libs._shared.answered_error import ERROR_TYPE_SCOPE_KEY
 from huleedu_service_libs.error_handling._answer import (
+    KEPT_HEADERS,
+    AnswerSettings,
     error_body,
     http_error_detail,
-    observe,
     unexpected_detail,
 )
 from huleedu_service_libs.error_handling._codes import ErrorCodeLike, code_value
 from huleedu_service_libs.error_handling._error import ErrorDetailLike, HuleEduError
+from huleedu_service_libs.error_handling._observe import observe
 from huleedu_service_libs.error_handling._status import status_for
 
 __all__ = ["create_error_response", "register_error_handlers"]
 
 _EXTENSION = "huleedu.error_handling"
-#: Headers of an HTTP exception worth keeping on the JSON answer (``Allow`` on a 405, ...).
-_KEPT_HEADERS = frozenset({"allow", "retry-after", "www-authenticate"})
 
 
 def register_error_handlers(
@@ -34,10 +33,7 @@ def register_error_handlers(
     service_name: str | None = None,
 ) -> None:
     """Answer errors as JSON. ``status_codes`` adds or overrides statuses for codes."""
-    app.extensions[_EXTENSION] = _Settings(
-        {code_value(code): status for code, status in (status_codes or {}).items()},
-        service_name or os.environ.get("OTEL_SERVICE_NAME") or os.environ.get("SERVICE_NAME"),
-    )
+    app.extensions[_EXTENSION] = AnswerSettings(status_codes, service_name)
     app.register_error_handler(HuleEduError, _answer_huleedu_error)
     app.register_error_handler(HTTPException, _answer_http_exception)
     app.register_error_handler(Exception, _answer_unexpected)
@@ -51,22 +47,14 @@ def create_error_response(
     return _respond(error_detail, status, None)
 
 
-class _Settings:
-    __slots__ = ("service_name", "statuses")
-
-    def __init__(self, statuses: dict[str, int], service_name: str | None) -> None:
-        self.statuses = statuses
-        self.service_name = service_name
-
-
-def _settings() -> _Settings | None:
+def _settings() -> AnswerSettings | None:
     found = current_app.extensions.get(_EXTENSION)
-    return found if isinstance(found, _Settings) else None
+    return found if isinstance(found, AnswerSettings) else None
 
 
 def _status(detail: ErrorDetailLike) -> int:
     settings = _settings()
-    return status_for(detail.error_code, settings.statuses if settings else None)
+    return settings.status(detail) if settings else status_for(detail.error_code)
 
 
 def _respond(
@@ -90,7 +78,7 @@ async def _answer_http_exception(error: HTTPException) -> HTTPException | tuple[
     detail = http_error_detail(status, error.description or error.name, *_where())
     response, status = _respond(detail, status, error)
     for name, value in error.get_headers():
-        if name.lower() in _KEPT_HEADERS:
+        if name.lower() in KEPT_HEADERS:
             response.headers[name] = value
     return response, status
 

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from quart import Quart
 from quart.typing import TestClientProtocol as Client
 
-from huleedu_otel.quart import QuartInstrumentor
 from huleedu_otel.testing import TelemetryCapture
+from tests.conftest import QuartApps
 from tests.instrumentation.quart.example import create_app
 
 
 @pytest.fixture
-def app(otel: TelemetryCapture) -> Iterator[Quart]:
-    app = create_app()
-    QuartInstrumentor.instrument_app(app)
-    yield app
-    QuartInstrumentor.uninstrument_app(app)
+def app(otel: TelemetryCapture, quart_apps: QuartApps) -> Quart:
+    return quart_apps.instrumented(create_app())
 
 
 @pytest.fixture

@@ -82,17 +82,17 @@ async def test_uninstrument_restores_auto_instrumented_apps_and_stops_new_ones(
 
 
 async def test_instrument_app_twice_still_gives_one_span_per_request(
-    otel: TelemetryCapture,
+    otel: TelemetryCapture, request: pytest.FixtureRequest
 ) -> None:
     """A second instrument_app() (e.g. both seed middlewares) changes nothing."""
     app = create_app()
+    request.addfinalizer(lambda: QuartInstrumentor.uninstrument_app(app))
 
     assert [QuartInstrumentor.instrument_app(app) for _ in range(2)] == [True, False]
     await app.test_client().get("/essays/1")
 
     assert len(otel.spans()) == 1
     assert otel.metrics.count("http.server.request.duration") == 1
-    QuartInstrumentor.uninstrument_app(app)
 
 
 async def test_auto_instrumented_app_is_not_instrumented_again_by_instrument_app(

@@ -24,9 +24,9 @@ from huleedu_otel.redis import RedisInstrumentor
 from huleedu_otel.testing import TelemetryCapture
 from huleedu_service_libs import RedisClient
 from tests import _services
+from tests.conftest import REDIS_PASSWORD as PASSWORD
 
 DURATION = "db.client.operation.duration"
-PASSWORD = "s3cret-Pa55word"
 
 
 @pytest.fixture
@@ -76,19 +76,11 @@ async def test_without_redis_py_metrics_ours_record_the_duration(
     assert (point.attributes["db.system.name"], point.count) == ("redis", 1)
 
 
-@pytest.fixture
-def protected_server() -> Iterator[_services.ServerProcess]:
-    process = _services.redis_server()
-    process.argv += ["--requirepass", PASSWORD]
-    yield process.start()
-    process.stop()
-
-
 async def test_a_password_in_the_url_appears_in_no_span_or_metric(
-    instrumented: TelemetryCapture, protected_server: _services.ServerProcess
+    instrumented: TelemetryCapture, protected_redis: _services.ServerProcess
 ) -> None:
     """With requirepass and the password in the URL, no attribute carries it."""
-    url = f"redis://default:{PASSWORD}@127.0.0.1:{protected_server.port}/0"
+    url = f"redis://default:{PASSWORD}@127.0.0.1:{protected_redis.port}/0"
     client = RedisClient(client_id="protected", redis_url=url)
     await client.start()
     try:

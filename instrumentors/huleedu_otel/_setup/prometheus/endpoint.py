@@ -9,8 +9,9 @@ library's collector) leaks into or clashes with ours.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from opentelemetry.sdk.metrics.export import MetricsData
 from prometheus_client import CollectorRegistry, start_http_server
@@ -22,6 +23,19 @@ from huleedu_otel._setup.prometheus.reader import SharedMetricReader
 from huleedu_otel._setup.settings import DEFAULT_CARDINALITY_LIMIT
 
 _log = logging.getLogger(__name__)
+
+
+class MetricsEndpoint(Protocol):
+    """What serves this process's metrics to Prometheus: a port, or a supervisor's."""
+
+    reader: SharedMetricReader
+
+    @property
+    def port(self) -> int | None: ...
+
+    def describe(self) -> str: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass
@@ -37,9 +51,13 @@ class PrometheusEndpoint:
     port: int
     _server: Any
     source: Source = field(init=False)
+    closers: list[Callable[[], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.source = self.local
+
+    def describe(self) -> str:
+        return f"prometheus http://{self.host}:{self.port}/metrics"
 
     def local(self) -> MetricsData | None:
         """This process's cumulative state, each bucket with its newest exemplar."""
@@ -49,6 +67,8 @@ class PrometheusEndpoint:
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+        for closer in self.closers:
+            closer()
 
 
 def start_prometheus_endpoint(
