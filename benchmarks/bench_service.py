@@ -186,6 +186,8 @@ def _report(figures: dict[Variant, Figures], smoke: bool) -> str:
     )
     if bare and upstream and OURS in figures:
         lines.append(f"   result: {_verdict(figures[OURS], bare, upstream)}")
+        capacity = _capacity(figures[OURS], bare, upstream)
+        lines.append(f"   by CPU per request (steadier on a shared machine): {capacity}")
     return "\n".join(lines)
 
 
@@ -203,6 +205,14 @@ def _verdict(ours: Figures, bare: Figures, upstream: Figures) -> str:
     return (
         f"{verdict}: {throughput:.2f}x bare throughput, p99 {tail:.2f}x bare, "
         f"{versus:.2f}x upstream's throughput"
+    )
+
+
+def _capacity(ours: Figures, bare: Figures, upstream: Figures) -> str:
+    cpu = ours.median("cpu_per_request")
+    return (
+        f"ours has {bare.median('cpu_per_request') / cpu:.2f}x bare's capacity and "
+        f"{upstream.median('cpu_per_request') / cpu:.2f}x upstream's"
     )
 
 
