@@ -25,7 +25,7 @@ from opentelemetry.sdk.resources import Resource
 
 from huleedu_otel._setup.notice import notice
 from huleedu_otel._setup.prometheus.endpoint import PrometheusEndpoint
-from huleedu_otel._setup.prometheus.merge import Part, merge
+from huleedu_otel._setup.prometheus.merge import Part, completed, merge
 from huleedu_otel._setup.prometheus.snapshot import Snapshot, decode
 from huleedu_service_libs._shared.report_once import report_once
 
@@ -144,7 +144,7 @@ class ServiceMetrics:
                 continue
             finally:
                 path.unlink(missing_ok=True)
-            parts = [Part(final, live=False)]
+            parts = [Part(completed(final, self._last.get(final.instance)), live=False)]
             if self._retired is not None:
                 parts.append(Part(self._retired, live=False))
             self._retired = Snapshot(0, "retired", merge(parts, Resource.get_empty()))
