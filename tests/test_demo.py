@@ -31,11 +31,12 @@ def _section(output: str, title: str) -> list[str]:
 def _assert_the_whole_story(output: str) -> None:
     trace = _section(output, "Trace of one POST /essays")
     names = [re.sub(r"\s+[█ ]+.*$", "", line) for line in trace]
-    assert names[:3] == [
+    assert names[:3] == [  # the essay and its event in one transaction (the outbox)...
         "POST /essays [server]",
         "INSERT essays [client]",
-        "send essay-events [producer]",
+        "INSERT event_outbox [client]",
     ]
+    assert "send essay-events [producer]" in names  # ...sent by the relay, in the same trace
     assert "process essay-events [consumer]" in names
     assert {"UPDATE essays [client]", "SET [client]", "PUBLISH [client]"} <= set(names)
 
@@ -51,6 +52,7 @@ def _assert_the_whole_story(output: str) -> None:
         r'circuit_breaker_state\{circuit_breaker_name="grader-api"[^}]*\} 0.0', metrics
     )
     assert "messaging_client_consumed_messages_total" in metrics
+    assert re.search(r'huleedu_outbox_events_total\{[^}]*outcome="published"\} [1-9]', metrics)
     # Redis and SQL points share one family: each keeps its own label values
     assert re.search(r'db_operation_name="SET",db_system_name="redis"', metrics)
     assert re.search(r'db_collection_name="essays",[^}]*db_operation_name="INSERT"', metrics)

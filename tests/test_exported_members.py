@@ -19,6 +19,8 @@ PUBLIC_MODULES = [
     "huleedu_service_libs.idempotency",
     "huleedu_service_libs.events",
     "huleedu_service_libs.database",
+    "huleedu_service_libs.outbox",
+    "huleedu_service_libs.kafka",
     "huleedu_service_libs.error_handling",
     "huleedu_service_libs.error_handling.factories",
     "huleedu_service_libs.error_handling.class_management_factories",
@@ -68,7 +70,13 @@ def test_no_public_name_is_left_out_of_all(module_name: str) -> None:
 
 #: Packages whose names are imported on first use; their ``TYPE_CHECKING`` block is what type
 #: checkers see, so it must name the same objects the lazy table resolves.
-LAZY_PACKAGES = ["huleedu_service_libs", "huleedu_otel", "huleedu_otel.testing"]
+LAZY_PACKAGES = [
+    "huleedu_service_libs",
+    "huleedu_otel",
+    "huleedu_otel.testing",
+    "huleedu_service_libs.outbox",
+    "huleedu_service_libs.kafka",
+]
 
 
 def _type_checking_imports(module: object) -> dict[str, str]:

@@ -17,6 +17,7 @@ library (aiokafka, redis-py, SQLAlchemy) failed wrap that error as ``__cause__``
     │   └── RedisUnavailableError    connection refused, timed out or lost
     └── IdempotencyError
         ├── DuplicateInProgressError another worker holds the event (retryable)
+        ├── IdempotencyLeaseLostError the claim was lost while the handler ran (retryable)
         └── IdempotencyStoreUnavailableError  the store is down and the policy is fail-closed
 """
 
@@ -81,6 +82,17 @@ class IdempotencyError(HuleEduError):
 
 class DuplicateInProgressError(IdempotencyError):
     """The same event is being processed elsewhere; redeliver it later instead of dropping it."""
+
+    retryable = True
+
+
+class IdempotencyLeaseLostError(IdempotencyError):
+    """The handler finished, but its claim on the event was lost meanwhile (a Redis failover, a
+    stalled process, a dropped database connection), so the event was not marked done.
+
+    Let the message be redelivered: whoever holds the event now finishes it, or the next
+    delivery runs it again.
+    """
 
     retryable = True
 

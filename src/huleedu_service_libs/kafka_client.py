@@ -9,14 +9,17 @@ contract; all through the OpenTelemetry API.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaError, KafkaTimeoutError
 from opentelemetry import context, metrics, trace
 
+from huleedu_service_libs._kafka_stop import bounded_stop
 from huleedu_service_libs._shared.messaging.correlation import add_correlation_header
 from huleedu_service_libs._shared.messaging.send_span import SendSpan
 from huleedu_service_libs._shared.messaging.telemetry import MessagingTelemetry, suppressed
@@ -29,6 +32,8 @@ from huleedu_service_libs.errors import (
 from huleedu_service_libs.events import EventEnvelope
 
 __all__ = ["KAFKA_BOOTSTRAP_SERVERS", "KafkaBus"]
+
+_log = logging.getLogger("huleedu_service_libs.kafka")
 
 KAFKA_BOOTSTRAP_SERVERS = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "kafka:9092")
 
@@ -64,6 +69,8 @@ class KafkaBus:
         self._telemetry = MessagingTelemetry.create(tracer_provider, meter_provider)
         self._producer: AIOKafkaProducer | None = None
         self._lifecycle = asyncio.Lock()
+        #: records the last ``stop()`` gave up on (0 when everything was acknowledged)
+        self.unacknowledged_at_stop = 0
 
     async def start(self) -> None:
         """Connect; a second call does nothing. Raises ``KafkaUnavailableError``."""
@@ -82,17 +89,29 @@ class KafkaBus:
                 ) from exc
             self._producer = producer
 
-    async def stop(self) -> None:
-        """Flush what is pending and disconnect; a second call does nothing.
+    async def stop(self, timeout: float | None = None) -> None:  # noqa: ASYNC109 (the API)
+        """Flush what is pending for at most ``timeout`` seconds (default: the delivery
+        timeout), then disconnect; a second call does nothing.
 
-        During a broker outage the flush lasts until pending records expire (the delivery
-        timeout), except with the idempotent producer: aiokafka never expires its records, so
-        there ``stop()`` waits until a broker is back.
+        Records the broker has not acknowledged by then fail (their publishers get
+        ``KafkaPublishError``); how many is logged. So a broker outage cannot hang shutdown,
+        not even with the idempotent producer, which never expires its records by itself.
         """
         async with self._lifecycle:
             producer, self._producer = self._producer, None
-            if producer is not None:
-                await producer.stop()
+            if producer is None:
+                return
+            limit = self._delivery_timeout if timeout is None else timeout
+            unacknowledged = await bounded_stop(producer, limit)
+            if unacknowledged:
+                _log.error(
+                    "KafkaBus %s stopped with %d records the broker never acknowledged "
+                    "(flushed for %.3gs)",
+                    self.client_id,
+                    unacknowledged,
+                    limit,
+                )
+            self.unacknowledged_at_stop = unacknowledged
 
     async def __aenter__(self) -> KafkaBus:
         await self.start()
@@ -107,9 +126,16 @@ class KafkaBus:
         await self.stop()
 
     async def publish(
-        self, topic: str, envelope: EventEnvelope[Any], key: str | None = None
+        self,
+        topic: str,
+        envelope: EventEnvelope[Any],
+        key: str | None = None,
+        headers: Sequence[tuple[str, bytes]] | None = None,
     ) -> None:
         """Send ``envelope`` and return once the broker acknowledged it.
+
+        ``headers`` are extra record headers; the trace context and correlation id headers
+        are added (and replace ones of the same name).
 
         Raises ``KafkaNotStartedError``, ``EventSerializationError`` (nothing was sent) or
         ``KafkaPublishError`` (refused, or no acknowledgement within the delivery timeout, in
@@ -119,7 +145,8 @@ class KafkaBus:
         """
         producer = self._started_producer()
         if suppressed():
-            await self._send(producer, topic, _serialize(envelope), key, _headers(envelope))
+            value = _serialize(envelope)
+            await self._send(producer, topic, value, key, _headers(envelope, headers))
             return
         span = SendSpan(
             self._telemetry,
@@ -129,7 +156,9 @@ class KafkaBus:
             client_id=self.client_id,
         )
         try:
-            record_metadata = await self._traced_send(producer, span, topic, envelope, key)
+            record_metadata = await self._traced_send(
+                producer, span, topic, envelope, key, _headers(envelope, headers)
+            )
         except BaseException as error:
             span.failed(error)
             raise
@@ -142,9 +171,9 @@ class KafkaBus:
         topic: str,
         envelope: EventEnvelope[Any],
         key: str | None,
+        headers: list[tuple[str, bytes]],
     ) -> Any:
         """Inject the span's context into a copy of the envelope and the headers, then send."""
-        headers = _headers(envelope)
         metadata = dict(envelope.metadata)
         span.inject(headers, metadata)
         value = _serialize(_with_metadata(envelope, metadata))
@@ -172,6 +201,10 @@ class KafkaBus:
                 f"{topic}: no acknowledgement within {self._delivery_timeout:g}s "
                 "(the record may still be written)"
             ) from exc
+        except KafkaTimeoutError as exc:  # the batch expired, or stop() gave up on it
+            raise KafkaPublishError(
+                f"{topic}: no acknowledgement (the record may still be written)"
+            ) from exc
         except KafkaError as exc:
             raise KafkaPublishError(f"{topic}: the broker refused the record") from exc
 
@@ -186,8 +219,10 @@ def _with_metadata(envelope: EventEnvelope[Any], metadata: dict[str, str]) -> Ev
     return envelope.model_copy(update={"metadata": metadata})
 
 
-def _headers(envelope: EventEnvelope[Any]) -> list[tuple[str, bytes]]:
-    headers: list[tuple[str, bytes]] = []
+def _headers(
+    envelope: EventEnvelope[Any], extra: Sequence[tuple[str, bytes]] | None = None
+) -> list[tuple[str, bytes]]:
+    headers: list[tuple[str, bytes]] = list(extra) if extra else []
     add_correlation_header(headers, envelope.correlation_id)
     return headers
 

@@ -43,7 +43,11 @@ class KafkaPublisherProtocol(Protocol):
     async def stop(self) -> None: ...
 
     async def publish(
-        self, topic: str, envelope: EventEnvelope[Any], key: str | None = None
+        self,
+        topic: str,
+        envelope: EventEnvelope[Any],
+        key: str | None = None,
+        headers: Sequence[tuple[str, bytes]] | None = None,
     ) -> None: ...
 
 
@@ -59,8 +63,13 @@ class IdempotencyStoreProtocol(Protocol):
 
     async def settle(
         self, owner: str, *, done: Sequence[str], released: Sequence[str], ttl_seconds: int
-    ) -> None:
-        """Mark ``done`` keys done for ``ttl_seconds``; free ``released`` keys ``owner`` holds."""
+    ) -> Sequence[str]:
+        """Mark ``done`` keys done for ``ttl_seconds`` and free ``released`` keys, each only
+        where ``owner`` still holds the lease; returns the ``done`` keys it no longer held."""
+        ...
+
+    async def renew(self, keys: Sequence[str], owner: str, lease_ms: int) -> Sequence[str]:
+        """Extend ``owner``'s leases on ``keys`` to ``lease_ms``; returns the keys it lost."""
         ...
 
 

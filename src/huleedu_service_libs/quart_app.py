@@ -12,7 +12,9 @@ service runs on is declared here. ``database_engine`` and ``container`` are guar
   that only use it need not set either.)
 
 At shutdown, after the app's own ``after_serving`` functions, the app releases what it holds:
-it cancels and awaits ``consumer_task``, stops ``kafka_consumer``, closes the ``container``
+it cancels and awaits ``consumer_task``, stops ``kafka_consumer``, stops ``kafka_bus`` within
+``KAFKA_STOP_TIMEOUT`` seconds (default: the bus's delivery timeout, so a broker outage cannot
+hang shutdown), closes the ``container``
 and disposes the ``database_engine``. Each step is logged and never stops the next. Doing the
 seed's manual cleanup in ``after_serving`` as well is harmless.
 """
@@ -22,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dishka import AsyncContainer
 from opentelemetry.trace import Tracer
@@ -31,6 +33,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from huleedu_service_libs._guaranteed import Guaranteed
 from huleedu_service_libs.errors import InfrastructureNotConfiguredError
+
+if TYPE_CHECKING:
+    from huleedu_service_libs.kafka_client import KafkaBus
 
 __all__ = ["HuleEduApp"]
 
@@ -49,12 +54,15 @@ class HuleEduApp(Quart):
     tracer: Tracer | None = None
     consumer_task: asyncio.Task[None] | None = None
     kafka_consumer: Any | None = None
+    kafka_bus: KafkaBus | None = None
 
     def __init__(self, import_name: str, *args: Any, **kwargs: Any) -> None:
         super().__init__(import_name, *args, **kwargs)
         self.tracer = None
         self.consumer_task = None
         self.kafka_consumer = None
+        self.kafka_bus = None
+        self.config.setdefault("KAFKA_STOP_TIMEOUT", None)
 
     def missing_infrastructure(self) -> list[str]:
         """Names of the guaranteed attributes not set yet."""
@@ -84,6 +92,9 @@ class HuleEduApp(Quart):
         await self._stop_consumer_task()
         if self.kafka_consumer is not None:
             await _logged("kafka_consumer.stop()", self.kafka_consumer.stop())
+        if self.kafka_bus is not None:
+            timeout = self.config["KAFKA_STOP_TIMEOUT"]
+            await _logged("kafka_bus.stop()", self.kafka_bus.stop(timeout=timeout))
         if HuleEduApp.container.is_set(self):
             await _logged("container.close()", self.container.close())
         if HuleEduApp.database_engine.is_set(self):

@@ -18,6 +18,7 @@ HISTOGRAMS = frozenset(
         "messaging_client_operation_duration_seconds",
         "messaging_process_duration_seconds",
         "idempotency_store_duration_seconds",
+        "huleedu_outbox_delay_seconds",
     }
 )
 SERIES = frozenset(
@@ -36,6 +37,9 @@ SERIES = frozenset(
         "circuit_breaker_calls_total",
         "circuit_breaker_state_transitions_total",
         "idempotency_messages_total",
+        "huleedu_outbox_pending",
+        "huleedu_outbox_oldest_age_seconds",
+        "huleedu_outbox_events_total",
         "huleedu_errors_total",
         "target_info",
     }

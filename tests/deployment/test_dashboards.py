@@ -53,6 +53,8 @@ def test_there_is_a_dashboard_for_each_area() -> None:
         "messaging_kafka_consumer_lag",
         "circuit_breaker_state",
         "idempotency_messages_total",
+        "huleedu_outbox_pending",
+        "huleedu_outbox_delay_seconds_bucket",
         "huleedu_errors_total",
     ):
         assert needle in queries

@@ -32,14 +32,28 @@ class FakeIdempotencyStore:
 
     async def settle(
         self, owner: str, *, done: Sequence[str], released: Sequence[str], ttl_seconds: int
-    ) -> None:
+    ) -> list[str]:
         self._call("settle")
+        lost = []
         for key in done:
-            if self._get(key) in (None, owner):
+            if self._get(key) == owner:
                 self.entries[key] = ("d", self.now + ttl_seconds)
+            else:
+                lost.append(key)
         for key in released:
             if self._get(key) == owner:
                 del self.entries[key]
+        return lost
+
+    async def renew(self, keys: Sequence[str], owner: str, lease_ms: int) -> list[str]:
+        self._call("renew")
+        lost = []
+        for key in keys:
+            if self._get(key) == owner:
+                self.entries[key] = (owner, self.now + lease_ms / 1000)
+            else:
+                lost.append(key)
+        return lost
 
     def state_values(self) -> list[str]:
         return sorted(v for k in list(self.entries) if (v := self._get(k)) is not None)

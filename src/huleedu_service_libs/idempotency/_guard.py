@@ -15,8 +15,13 @@ from typing import TypeVar
 
 from huleedu_service_libs._shared.report_once import ReportOnce
 from huleedu_service_libs._types import ConsumerRecordLike, RecordT
-from huleedu_service_libs.errors import DuplicateInProgressError, IdempotencyStoreUnavailableError
+from huleedu_service_libs.errors import (
+    DuplicateInProgressError,
+    IdempotencyLeaseLostError,
+    IdempotencyStoreUnavailableError,
+)
 from huleedu_service_libs.idempotency._claims import ClaimState, claim_key, new_owner
+from huleedu_service_libs.idempotency._lease import LeaseKeeper
 from huleedu_service_libs.idempotency._telemetry import IdempotencyTelemetry, Outcome
 from huleedu_service_libs.kafka_consumer import process_span
 from huleedu_service_libs.protocols import IdempotencyStoreProtocol
@@ -58,7 +63,8 @@ class IdempotencyGuard:
             if not self._admit(states[0], key):
                 return None
             try:
-                result = await handler()
+                async with LeaseKeeper(self.store, [key], owner, self.lease_seconds):
+                    result = await handler()
             except BaseException:
                 await self._settle(owner, released=[key])
                 raise
@@ -82,10 +88,11 @@ class IdempotencyGuard:
         claimed = {k for k, s in state_of.items() if s is ClaimState.CLAIMED}
         done: list[str] = []
         try:
-            for record, key in to_run:
-                with process_span(record, consumer_group=self.consumer_group):
-                    await handler(record)
-                done.append(key)
+            async with LeaseKeeper(self.store, sorted(claimed), owner, self.lease_seconds):
+                for record, key in to_run:
+                    with process_span(record, consumer_group=self.consumer_group):
+                        await handler(record)
+                    done.append(key)
         finally:
             released = [k for k in claimed if k not in done]
             await self._settle(owner, done=[k for k in done if k in claimed], released=released)
@@ -135,13 +142,26 @@ class IdempotencyGuard:
     async def _settle(
         self, owner: str, *, done: Sequence[str] = (), released: Sequence[str] = ()
     ) -> None:
-        """Record the outcome; a store outage here is logged, never raised over the result."""
-        self.telemetry.count(Outcome.PROCESSED, len(done))
+        """Record the outcome; a store outage here is logged, never raised over the result.
+
+        Done keys whose lease was lost meanwhile are not marked done: they are counted
+        ``lease_lost`` and ``IdempotencyLeaseLostError`` asks for a redelivery.
+        """
         self.telemetry.count(Outcome.RELEASED, len(released))
         try:
             with self.telemetry.timed("settle"):
-                await self.store.settle(
+                lost = await self.store.settle(
                     owner, done=done, released=released, ttl_seconds=self.ttl_seconds
                 )
         except IdempotencyStoreUnavailableError:
             _log.warning("Could not record the outcome of %d events", len(done) + len(released))
+            self.telemetry.count(Outcome.PROCESSED, len(done))
+            return
+        self.telemetry.count(Outcome.PROCESSED, len(done) - len(lost))
+        if lost:
+            self.telemetry.count(Outcome.LEASE_LOST, len(lost))
+            _log.warning(
+                "Lease lost while the handler ran: %d events not marked done, redelivering",
+                len(lost),
+            )
+            raise IdempotencyLeaseLostError(f"{len(lost)} events lost their lease mid-run")

@@ -21,6 +21,7 @@ class Outcome(enum.Enum):
     IN_PROGRESS = "in_progress"
     RELEASED = "released"
     STORE_UNAVAILABLE = "store_unavailable"
+    LEASE_LOST = "lease_lost"
 
 
 class IdempotencyTelemetry:

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from huleedu_service_libs._types import ConsumerRecordLike, RecordT
 from huleedu_service_libs.errors import DuplicateInProgressError, IdempotencyStoreUnavailableError
 from huleedu_service_libs.events import generate_deterministic_event_id
+from huleedu_service_libs.idempotency._commit_lost import CommitLostGuard
 from huleedu_service_libs.idempotency._pg_claims import claim_in_transaction
 from huleedu_service_libs.idempotency._telemetry import IdempotencyTelemetry, Outcome
 from huleedu_service_libs.kafka_consumer import process_span
@@ -41,12 +42,16 @@ class TransactionalIdempotencyGuard:
         self, record: ConsumerRecordLike, handler: Callable[[AsyncSession], Awaitable[R]]
     ) -> R | None:
         """Apply ``record`` with ``handler(session)`` unless a committed transaction did."""
-        with process_span(record, consumer_group=self.consumer_group):
+        with (
+            process_span(record, consumer_group=self.consumer_group),
+            CommitLostGuard(self.telemetry, 1) as commit,
+        ):
             async with self.session_factory() as session, session.begin():
                 if not await self._claim(session, [_event_id(record)]):
                     self.telemetry.count(Outcome.DUPLICATE)
                     return None
                 result = await self._applied(1, handler(session))
+                commit.applied = True
             self.telemetry.count(Outcome.PROCESSED)
             return result
 
@@ -62,11 +67,14 @@ class TransactionalIdempotencyGuard:
         if not records:
             return
         event_ids = [_event_id(record) for record in records]
-        async with self.session_factory() as session, session.begin():
-            claimed = await self._claim(session, list(dict.fromkeys(event_ids)))
-            to_run = _first_of_each(records, event_ids, claimed)
-            self.telemetry.count(Outcome.DUPLICATE, len(records) - len(to_run))
-            await self._applied(len(to_run), self._run_each(to_run, session, handler))
+        commit = CommitLostGuard(self.telemetry, len(set(event_ids)))
+        with commit:
+            async with self.session_factory() as session, session.begin():
+                claimed = await self._claim(session, list(dict.fromkeys(event_ids)))
+                to_run = _first_of_each(records, event_ids, claimed)
+                self.telemetry.count(Outcome.DUPLICATE, len(records) - len(to_run))
+                await self._applied(len(to_run), self._run_each(to_run, session, handler))
+                commit.applied = True
         self.telemetry.count(Outcome.PROCESSED, len(to_run))
 
     async def _run_each(

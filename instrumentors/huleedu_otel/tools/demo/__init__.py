@@ -119,7 +119,7 @@ def _print_report(
 ) -> None:
     spans = receiver.spans()
     trace_id = _render.trace_of_first(spans, "POST /essays")
-    print("\n== Trace of one POST /essays (HTTP → DB → Kafka → consumer → Redis), via OTLP")
+    print("\n== Trace of one POST /essays (HTTP → DB + outbox → relay → Kafka → consumer → Redis)")
     for line in _render.waterfall([s for s in spans if s.trace_id == trace_id]):
         print("  " + line)
     print("\n== Prometheus /metrics: the key series")

@@ -23,6 +23,8 @@ KEY_SERIES = (
     "circuit_breaker_state",
     "circuit_breaker_calls_total",
     "circuit_breaker_state_transitions_total",
+    "huleedu_outbox_events_total",
+    "huleedu_outbox_delay_seconds_count",
     "target_info",
 )
 

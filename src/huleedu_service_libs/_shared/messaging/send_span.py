@@ -9,7 +9,7 @@ second span, so one message yields exactly one PRODUCER span.
 from __future__ import annotations
 
 import time
-from collections.abc import MutableMapping, MutableSequence
+from collections.abc import Mapping, MutableMapping, MutableSequence, Sequence
 from typing import Any
 
 from opentelemetry import context, propagate, trace
@@ -22,6 +22,15 @@ from huleedu_service_libs._shared.messaging.telemetry import MessagingTelemetry,
 
 #: Set in the context while a send span is open for the record being sent.
 SEND_SPAN_OPEN = context.create_key("huleedu-kafka-send-span-open")
+#: Links and attributes a caller (the outbox relay) asks the next send span to carry.
+_SEND_EXTRAS = context.create_key("huleedu-kafka-send-extras")
+
+
+def with_send_extras(
+    parent: context.Context, links: Sequence[trace.Link], attributes: Mapping[str, Any]
+) -> context.Context:
+    """``parent`` with links and attributes for the send span started in it."""
+    return context.set_value(_SEND_EXTRAS, (tuple(links), dict(attributes)), parent)
 
 
 def send_span_open() -> bool:
@@ -50,11 +59,16 @@ class SendSpan:
             sc.DESTINATION: topic,
             sc.OPERATION_NAME: "send",
         }
-        span_attributes: dict[str, str] = {**self._attributes, sc.OPERATION_TYPE: "send"}
+        span_attributes: dict[str, Any] = {**self._attributes, sc.OPERATION_TYPE: "send"}
         optional = {sc.MESSAGE_KEY: key, sc.MESSAGE_ID: message_id, sc.CLIENT_ID: client_id}
         span_attributes.update({k: v for k, v in optional.items() if v is not None})
+        extras: Any = context.get_value(_SEND_EXTRAS)
+        links: Sequence[trace.Link] = ()
+        if extras is not None:
+            links = extras[0]
+            span_attributes.update(extras[1])
         self._span = telemetry.tracer.start_span(
-            f"send {topic}", kind=SpanKind.PRODUCER, attributes=span_attributes
+            f"send {topic}", kind=SpanKind.PRODUCER, attributes=span_attributes, links=links
         )
 
     def context(self) -> context.Context:

@@ -1,4 +1,7 @@
-"""Dependency injection, as the seed's Integration Patterns recommend (dishka, APP scope)."""
+"""Dependency injection, as the seed's Integration Patterns recommend (dishka, APP scope).
+
+The outbox comes from the library's ``OutboxProvider``, next to this provider.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from dishka import Provider, Scope, provide
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from huleedu_otel.tools.examples.essay_service.grader import (
     FlakyGrader,
@@ -21,10 +25,16 @@ from huleedu_service_libs.resilience import CircuitBreaker, make_resilient
 class EssayServiceProvider(Provider):
     """Clients are started when first needed and stopped when the container closes."""
 
-    def __init__(self, settings: Settings, grader: FlakyGrader) -> None:
+    def __init__(self, settings: Settings, grader: FlakyGrader, engine: AsyncEngine) -> None:
         super().__init__()
         self._settings = settings
         self._grader = grader
+        self._engine = engine
+
+    @provide(scope=Scope.APP)
+    def engine(self) -> AsyncEngine:
+        """The app's engine, for the outbox (``OutboxProvider`` asks for it)."""
+        return self._engine
 
     @provide(scope=Scope.APP)
     def settings(self) -> Settings:

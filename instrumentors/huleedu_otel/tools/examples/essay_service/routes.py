@@ -17,6 +17,7 @@ from huleedu_service_libs import EventEnvelope, HuleEduApp
 from huleedu_service_libs.database import DatabaseHealthChecker
 from huleedu_service_libs.errors import CircuitBreakerError
 from huleedu_service_libs.logging_utils import create_service_logger
+from huleedu_service_libs.outbox import OutboxManager
 from huleedu_service_libs.protocols import KafkaPublisherProtocol, RedisClientProtocol
 
 bp = Blueprint("essays", __name__)
@@ -48,16 +49,18 @@ async def healthz() -> ResponseReturnValue:
 async def submit_essay() -> ResponseReturnValue:
     body = await request.get_json()
     essay = Essay(id=str(uuid.uuid4()), user_id=str(body["user_id"]), text=str(body["text"]))
-    async with _sessions().begin() as session:
-        session.add(essay)
     settings: Settings = await _get(Settings)
     envelope = EventEnvelope[EssaySubmitted](
         event_type=ESSAY_SUBMITTED,
         source_service=settings.SERVICE_NAME,
         data=EssaySubmitted(essay_id=essay.id, user_id=essay.user_id),
     )
-    bus: KafkaPublisherProtocol = await _get(KafkaPublisherProtocol)
-    await bus.publish(settings.TOPIC, envelope, key=essay.id)
+    outbox: OutboxManager = await _get(OutboxManager)
+    async with _sessions().begin() as session:  # the essay and its event: one transaction
+        session.add(essay)
+        await outbox.publish_to_outbox(
+            "essay", essay.id, ESSAY_SUBMITTED, envelope, settings.TOPIC, essay.id, session=session
+        )
     _app().extensions.setdefault("last_envelopes", {})[essay.id] = envelope
     logger.info("Essay submitted", essay_id=essay.id, event_id=str(envelope.event_id))
     return jsonify({"essay_id": essay.id}), 201
