@@ -88,6 +88,20 @@ def test_otlp_and_prometheus_read_one_aggregation(
     assert received == [3]
 
 
+def test_shutting_down_exports_the_last_state_over_otlp(
+    endpoint: PrometheusEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The provider's shutdown makes the shared reader's exporters export one last time."""
+    settings = TelemetrySettings(service_name="bridge", metrics_exporters=("otlp", "prometheus"))
+    with OtlpReceiver() as receiver:
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint)
+        provider = _meter_provider(settings, RESOURCE, endpoint)
+        _record(provider)
+        provider.shutdown()
+        names = {metric.name for _resource, metric in receiver.metrics()}
+    assert "bridge.requests" in names
+
+
 def test_a_delta_preference_gets_a_reader_of_its_own(
     endpoint: PrometheusEndpoint, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

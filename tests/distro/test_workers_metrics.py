@@ -20,19 +20,39 @@ OPENMETRICS = "application/openmetrics-text; version=1.0.0"
 
 
 def test_two_workers_count_every_request_on_one_port() -> None:
-    """100 requests, four at a time over fresh connections, spread over both workers: the
-    supervisor's /metrics counts 100, and shows each process's gauges apart."""
-    with launched(hypercorn_command(["--workers", "2"])) as server:
-        server.wait_for(lambda text: len(gauge_pids(text)) == 3)
-        with ThreadPoolExecutor(4) as pool:
-            statuses = list(pool.map(server.get, [f"/essays/{i}" for i in range(100)]))
-        counted = server.wait_for_count(100)
-        exposition = server.scrape()
+    """100 requests, four at a time over fresh connections: each worker's own OTLP export shows
+    it served some, and the supervisor's /metrics counts all 100 and shows each process's
+    gauges apart."""
+    with OtlpReceiver() as receiver:
+        env = {
+            "OTEL_METRICS_EXPORTER": "otlp,prometheus",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
+            "OTEL_METRIC_EXPORT_INTERVAL": "200",
+        }
+        with launched(hypercorn_command(["--workers", "2"]), **env) as server:
+            server.wait_for(lambda text: len(gauge_pids(text)) == 3)
+            with ThreadPoolExecutor(4) as pool:
+                statuses = list(pool.map(server.get, [f"/essays/{i}" for i in range(100)]))
+            counted = server.wait_for_count(100)
+            exposition = server.scrape()
+            receiver.wait_for(lambda r: sum(_served_per_instance(r).values()) >= 100)
+            served = _served_per_instance(receiver)
     assert statuses == [200] * 100, server.output
     assert counted == 100
+    assert (len(served), sum(served.values())) == (2, 100)  # both workers served
     assert len(gauge_pids(exposition)) == 3
     assert exposition.count("target_info{") == 1
     assert total(exposition, "http_server_active_requests") == 0  # summed over live workers
+
+
+def _served_per_instance(receiver: OtlpReceiver) -> dict[str, int]:
+    """Requests each process last reported over OTLP (cumulative), by service.instance.id."""
+    latest: dict[str, int] = {}
+    for resource, metric in receiver.metrics():
+        if metric.name == "http.server.request.duration":
+            count = sum(point.count for point in metric.histogram.data_points)
+            latest[str(resource["service.instance.id"])] = count
+    return latest
 
 
 def test_replaced_workers_neither_lose_counts_nor_go_backwards() -> None:
@@ -63,12 +83,15 @@ def test_replaced_workers_neither_lose_counts_nor_go_backwards() -> None:
 
 def test_openmetrics_exemplars_name_spans_the_collector_received() -> None:
     """Through the supervisor, an OpenMetrics scrape's bucket exemplars carry trace ids of
-    spans the workers exported; ``promtool check metrics`` accepts both formats."""
+    spans the workers exported; both formats are valid; OTLP stays per process (each worker
+    and the supervisor with its own service.instance.id)."""
     with OtlpReceiver() as receiver:
         env = {
             "OTEL_TRACES_EXPORTER": "otlp",
+            "OTEL_METRICS_EXPORTER": "otlp,prometheus",
             "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
             "OTEL_BSP_SCHEDULE_DELAY": "100",
+            "OTEL_METRIC_EXPORT_INTERVAL": "200",
         }
         with launched(hypercorn_command(["--workers", "2"]), **env) as server:
             for i in range(10):
@@ -78,6 +101,8 @@ def test_openmetrics_exemplars_name_spans_the_collector_received() -> None:
             plain = server.scrape()
             receiver.wait_for(lambda r: len({s.trace_id for s in r.spans()}) >= 10)
             traced = {s.trace_id for s in receiver.spans()}
+            receiver.wait_for(lambda r: len(_instances(r)) >= 3)
+            instances = _instances(receiver)
     exemplars = [
         line.split('trace_id="')[1][:32]
         for line in openmetrics.splitlines()
@@ -91,6 +116,11 @@ def test_openmetrics_exemplars_name_spans_the_collector_received() -> None:
     # strict (EOF, exemplar syntax and size, one TYPE per family) and raises on any violation.
     families = list(openmetrics_families(openmetrics))
     assert {"target", "http_server_request_duration_seconds"} <= {f.name for f in families}
+    assert len(instances) == 3  # the supervisor and two workers, each exporting its own
+
+
+def _instances(receiver: OtlpReceiver) -> set[str]:
+    return {str(resource["service.instance.id"]) for resource, _ in receiver.metrics()}
 
 
 def _promtool_problems(exposition: str) -> list[str]:

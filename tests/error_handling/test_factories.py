@@ -188,3 +188,8 @@ def test_a_service_adds_its_own_domain_as_a_row_and_a_status_entry() -> None:
     assert error.error_detail.message == "Essay e1 is locked"
     assert status_for(error.error_code, {"ESSAY_LOCKED": 409}) == 409
     assert status_for(error.error_code) == 500
+
+
+def test_every_generic_code_has_a_factory() -> None:
+    covered = {CASES[name][0] for name in CASES}
+    assert [code for code in ErrorCode if code not in covered] == []

@@ -219,3 +219,20 @@ async def test_create_error_response_answers_a_detail_a_route_handled_itself(
         "checked by hand",
     )
     assert otel.metrics.value("huleedu.errors", **{"http.response.status_code": 422}) == 1
+
+
+async def test_the_exception_event_carries_a_traceback_only_for_a_5xx(
+    client: Client, otel: TelemetryCapture
+) -> None:
+    await client.get("/essays/e-5")
+    await client.get("/unavailable")
+
+    not_found, unavailable = (s for s in otel.spans() if s.kind.name == "SERVER")
+    (event_404,), (event_503,) = not_found.events, unavailable.events
+    found, failed = dict(event_404.attributes or {}), dict(event_503.attributes or {})
+    assert (found["exception.type"], found["exception.message"]) == (
+        "HuleEduError",
+        "essay with ID 'e-5' not found",
+    )
+    assert "exception.stacktrace" not in found
+    assert "Traceback (most recent call last)" in str(failed["exception.stacktrace"])

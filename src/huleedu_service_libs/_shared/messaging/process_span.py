@@ -18,6 +18,7 @@ from typing import Any
 from opentelemetry import context, propagate, trace
 from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
+from huleedu_service_libs._shared.errors_metric import CODE, code_of
 from huleedu_service_libs._shared.exception_text import exception_attributes
 from huleedu_service_libs._shared.messaging import semconv as sc
 from huleedu_service_libs._shared.messaging.carrier import header_getter
@@ -88,6 +89,8 @@ class ProcessSpan:
                 if self._span.is_recording():
                     self._span.record_exception(error, attributes=exception_attributes(error))
                     self._span.set_attribute(sc.ERROR_TYPE, attributes[sc.ERROR_TYPE])
+                    if (code := code_of(error)) is not None:
+                        self._span.set_attribute(CODE, code)
                     self._span.set_status(Status(StatusCode.ERROR, type(error).__name__))
             self._span.end()
             self._telemetry.process_duration.record(time.perf_counter() - self._started, attributes)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from huleedu_service_libs._shared.errors_metric import code_of
+
 SYSTEM: Final = "messaging.system"
 KAFKA: Final = "kafka"
 OPERATION_TYPE: Final = "messaging.operation.type"
@@ -26,7 +28,11 @@ CONSUMER_LAG: Final = "messaging.kafka.consumer.lag"
 
 
 def error_type(error: BaseException) -> str:
-    """``error.type`` for an exception: its fully qualified class name, bounded and secret-free."""
+    """``error.type`` for an exception: a structured error's code (``KAFKA_PUBLISH_ERROR``),
+    else its fully qualified class name; bounded and secret-free either way."""
+    code = code_of(error)
+    if code is not None:
+        return code
     cls = type(error)
     if cls.__module__ == "builtins":
         return cls.__qualname__
