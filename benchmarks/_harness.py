@@ -5,6 +5,9 @@ and ``peer`` (upstream or another library). A variant's ``setup`` is an async co
 that yields the operation to time, sync or async, so every variant gets its own fresh state.
 The report gives each variant's time per op, its ratio to bare, and its overhead over bare
 relative to ours, which is what the goals in the issues are stated in.
+
+A :class:`Scenario` is a benchmark that runs and reports by itself (a load test across
+processes). ``--smoke`` asks every benchmark for a short run that only proves it works.
 """
 
 from __future__ import annotations
@@ -40,9 +43,19 @@ class Benchmark:
     goal: str = ""
     #: Called with {label: seconds per op}; returns a verdict line (never raises, never fails CI).
     judge: Callable[[dict[str, float]], str] | None = None
+    #: ``time.process_time`` measures this process's CPU per op: what an op costs its caller,
+    #: without the waits (a broker's round trip) whose jitter would drown a small overhead.
+    clock: Callable[[], float] = time.perf_counter
     #: Alternate the variants round by round (all set up at once), for ratios near 1 that the
     #: machine's drift between one variant's rounds and the next's would otherwise swamp.
     interleave: bool = False
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    #: Runs the whole scenario (briefly when ``smoke``) and returns its printed report.
+    run: Callable[[bool], str]
 
 
 @dataclass
@@ -61,46 +74,52 @@ def constant(op: Op) -> Callable[[], AbstractAsyncContextManager[Op]]:
     return setup
 
 
-async def _time(op: Op, number: int) -> float:
+async def _time(op: Op, number: int, clock: Callable[[], float]) -> float:
     if inspect.iscoroutinefunction(op):
-        start = time.perf_counter()
+        start = clock()
         for _ in range(number):
             await op()
-        return time.perf_counter() - start
-    start = time.perf_counter()
+        return clock() - start
+    start = clock()
     for _ in range(number):
         op()
-    return time.perf_counter() - start
+    return clock() - start
 
 
-async def _measure(variant: Variant, number: int, repeat: int) -> float:
+async def _measure(
+    variant: Variant, number: int, repeat: int, clock: Callable[[], float] = time.perf_counter
+) -> float:
     async with variant.setup() as op:
-        await _time(op, max(1, number // 10))  # warm up caches and lazy paths
+        await _time(op, max(1, number // 10), clock)  # warm up caches and lazy paths
         gc.collect()
-        runs = [await _time(op, number) / number for _ in range(repeat)]
+        runs = [await _time(op, number, clock) / number for _ in range(repeat)]
     return statistics.median(runs)
 
 
-async def _measure_interleaved(benchmark: Benchmark) -> dict[str, float]:
+async def _measure_interleaved(benchmark: Benchmark, number: int, repeat: int) -> dict[str, float]:
+    clock = benchmark.clock
     async with AsyncExitStack() as stack:
         ops = {v.label: await stack.enter_async_context(v.setup()) for v in benchmark.variants}
         for op in ops.values():
-            await _time(op, max(1, benchmark.number // 10))
+            await _time(op, max(1, number // 10), clock)
         gc.collect()
         runs: dict[str, list[float]] = {label: [] for label in ops}
-        for _ in range(benchmark.repeat):
+        for _ in range(repeat):
             for label, op in ops.items():
-                runs[label].append(await _time(op, benchmark.number) / benchmark.number)
+                runs[label].append(await _time(op, number, clock) / number)
     return {label: statistics.median(times) for label, times in runs.items()}
 
 
-async def run(benchmark: Benchmark) -> Result:
+async def run(benchmark: Benchmark, smoke: bool = False) -> Result:
     result = Result(benchmark)
+    number, repeat = (
+        (max(1, benchmark.number // 20), 1) if smoke else (benchmark.number, benchmark.repeat)
+    )
     if benchmark.interleave:
-        result.per_op.update(await _measure_interleaved(benchmark))
+        result.per_op.update(await _measure_interleaved(benchmark, number, repeat))
         return result
     for variant in benchmark.variants:
-        result.per_op[variant.label] = await _measure(variant, benchmark.number, benchmark.repeat)
+        result.per_op[variant.label] = await _measure(variant, number, repeat, benchmark.clock)
     return result
 
 
@@ -110,9 +129,10 @@ def report(result: Result) -> str:
     bare = next((result.per_op[v.label] for v in b.variants if v.role == "bare"), None)
     ours = next((result.per_op[v.label] for v in b.variants if v.role == "ours"), None)
     ours_overhead = ours - bare if ours is not None and bare is not None else None
+    unit = "CPU µs/op" if b.clock is time.process_time else "µs/op"
     lines = [
         f"== {b.name}: {b.what}",
-        f"   {'variant':<44}{'µs/op':>10}{'x bare':>9}{'overhead µs':>13}{'overhead x ours':>17}",
+        f"   {'variant':<44}{unit:>10}{'x bare':>9}{'overhead µs':>13}{'overhead x ours':>17}",
     ]
     for label, seconds in result.per_op.items():
         times_bare = f"{seconds / bare:.2f}" if bare else "-"
@@ -133,7 +153,10 @@ def report(result: Result) -> str:
     return "\n".join(lines)
 
 
-def run_all(benchmarks: list[Benchmark]) -> None:
+def run_all(benchmarks: list[Benchmark | Scenario], smoke: bool = False) -> None:
     for benchmark in benchmarks:
-        print(report(asyncio.run(run(benchmark))), flush=True)
+        if isinstance(benchmark, Scenario):
+            print(benchmark.run(smoke), flush=True)
+        else:
+            print(report(asyncio.run(run(benchmark, smoke))), flush=True)
         print(flush=True)

@@ -9,7 +9,7 @@ from opentelemetry.sdk.metrics.export import MetricsData
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 
-from huleedu_otel._setup.prometheus.merge import Part, merge
+from huleedu_otel._setup.prometheus.merge import Part, completed, merge
 from huleedu_otel._setup.prometheus.reader import SharedMetricReader
 from huleedu_otel._setup.prometheus.snapshot import Snapshot, decode, encode
 
@@ -72,3 +72,13 @@ def test_the_merge_is_under_the_supervisors_resource() -> None:
     resource = Resource.create({"service.name": "svc"})
     merged = merge([Part(_process(11, 1, 0, 1.0), live=True)], resource)
     assert [rm.resource for rm in merged.resource_metrics] == [resource]
+
+
+def test_a_final_state_missing_a_series_keeps_what_the_last_answer_had() -> None:
+    """A retired worker never counts less than a scrape already showed of it."""
+    last = _process(11, requests=3, active=0, memory=1.0)
+    empty = Snapshot(11, "i-11", MetricsData([]))
+    final = completed(empty, last)
+    merged = merge([Part(final, live=False)], Resource.get_empty())
+    assert [p.value for p in _points(merged, "requests")] == [3]
+    assert completed(last, None) is last

@@ -116,6 +116,8 @@ def test_metrics_show_every_request_whatever_the_command_line(case: str, tmp_pat
     if workers == 0:
         assert pids == set()  # a single process: nothing to tell apart
         assert "through the supervisor" not in out
+        assert "serves every worker" not in out
     else:
         assert len(pids) == 1 + workers, exposition
         assert out.count("prometheus through the supervisor") == workers, out
+        assert out.count("serves every worker of this supervisor") == 1, out

@@ -197,3 +197,19 @@ def test_an_always_off_filter_gives_no_exemplars(endpoint: PrometheusEndpoint) -
         provider.shutdown()
     assert "bridge_requests_total" in text
     assert " # {" not in text
+
+
+def test_the_exemplar_filter_variable_reaches_the_launchers_provider(
+    endpoint: PrometheusEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``OTEL_METRICS_EXEMPLAR_FILTER=always_off`` on the provider the launcher builds."""
+    monkeypatch.setenv("OTEL_METRICS_EXEMPLAR_FILTER", "always_off")
+    settings = TelemetrySettings(service_name="bridge", metrics_exporters=("prometheus",))
+    provider = _meter_provider(settings, RESOURCE, endpoint)
+    try:
+        _record(provider, TracerProvider())
+        _, text = _scrape(endpoint.port, OPENMETRICS)
+    finally:
+        provider.shutdown()
+    assert "bridge_requests_total" in text
+    assert " # {" not in text

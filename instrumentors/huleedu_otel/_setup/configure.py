@@ -11,6 +11,9 @@ from huleedu_otel._setup import providers as _providers
 from huleedu_otel._setup import startup as _startup
 from huleedu_otel._setup.handle import TelemetryHandle
 from huleedu_otel._setup.notice import notice
+from huleedu_otel._setup.process_role import when_hypercorn_supervises
+from huleedu_otel._setup.prometheus.endpoint import PrometheusEndpoint
+from huleedu_otel._setup.prometheus.supervisor import serve_workers
 from huleedu_otel._setup.settings import TelemetrySettings
 
 _log = logging.getLogger(__name__)
@@ -58,6 +61,9 @@ def _configure(settings: TelemetrySettings, *, load_instrumentors: bool) -> Tele
         telemetry = _providers.install(settings)
         _active = TelemetryHandle(settings, telemetry)
         atexit.register(_active.shutdown)
+        if isinstance(telemetry.prometheus, PrometheusEndpoint):
+            # Should this process go on to run hypercorn with workers, its port serves theirs.
+            when_hypercorn_supervises(serve_workers(telemetry.prometheus, telemetry.resource))
     if load_instrumentors:
         telemetry.instrumented.extend(_instrumentors.load_ours())
         _startup.report(_active.describe())

@@ -84,10 +84,10 @@ class TelemetryHandle:
                 return
             self._is_shut_down = True
         t = self._telemetry
+        if t.prometheus is not None:  # first: a worker's final state must still have everything
+            t.prometheus.close()
         t.loop_monitor.uninstall()
         t.process_metrics.uninstrument()
-        if t.prometheus is not None:
-            t.prometheus.close()
         unfinished = _run_with_deadline(
             {
                 "traces": t.tracer_provider.shutdown,

@@ -25,8 +25,10 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from huleedu_otel._setup import batching as _batching
 from huleedu_otel._setup import exporters as _exporters
 from huleedu_otel._setup.cardinality import cardinality_limits
+from huleedu_otel._setup.heap import HeapFreezer
 from huleedu_otel._setup.loss_counting import counting_losses
 from huleedu_otel._setup.notice import notice
 from huleedu_otel._setup.prometheus import start_prometheus_endpoint
@@ -76,7 +78,9 @@ def install(settings: TelemetrySettings) -> Telemetry:
     metrics.set_meter_provider(meter_provider)
     set_logger_provider(logger_provider)
     LoggingInstrumentor().instrument()
-    loop_monitor = EventLoopLagMonitor(meter_provider)
+    loop_monitor = EventLoopLagMonitor(
+        meter_provider, on_loop_start=HeapFreezer().loop_started if settings.gc_freeze else None
+    )
     loop_monitor.install()
     return Telemetry(
         settings=settings,
@@ -98,7 +102,11 @@ def _tracer_provider(
     for name in settings.traces_exporters:
         with counting_losses():
             exporter = _exporters.span_exporter(name, settings.otlp_protocol, meter_provider)
-            processor = BatchSpanProcessor(exporter, meter_provider=meter_provider)
+            processor = BatchSpanProcessor(
+                exporter,
+                meter_provider=meter_provider,
+                max_export_batch_size=_batching.batch_size(_batching.SPANS),
+            )
         provider.add_span_processor(processor)
     return provider
 
@@ -161,6 +169,10 @@ def _logger_provider(
     for name in settings.logs_exporters:
         with counting_losses():
             exporter = _exporters.log_exporter(name, settings.otlp_protocol, meter_provider)
-            processor = BatchLogRecordProcessor(exporter, meter_provider=meter_provider)
+            processor = BatchLogRecordProcessor(
+                exporter,
+                meter_provider=meter_provider,
+                max_export_batch_size=_batching.batch_size(_batching.LOGS),
+            )
         provider.add_log_record_processor(processor)
     return provider

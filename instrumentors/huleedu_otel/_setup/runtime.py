@@ -45,7 +45,13 @@ def start_process_metrics(meter_provider: MeterProvider) -> SystemMetricsInstrum
 class EventLoopLagMonitor:
     """Samples every running asyncio loop; install once, uninstall on shutdown."""
 
-    def __init__(self, meter_provider: MeterProvider, interval: float = 0.5) -> None:
+    def __init__(
+        self,
+        meter_provider: MeterProvider,
+        interval: float = 0.5,
+        on_loop_start: Callable[[asyncio.AbstractEventLoop], None] | None = None,
+    ) -> None:
+        """``on_loop_start`` is told of every loop this monitor attaches to (the heap freezer)."""
         meter = meter_provider.get_meter("huleedu_otel.runtime")
         self._lag: Histogram = meter.create_histogram(
             LOOP_LAG_METRIC,
@@ -54,6 +60,7 @@ class EventLoopLagMonitor:
             explicit_bucket_boundaries_advisory=list(FAST_SECONDS),
         )
         self._interval = interval
+        self._on_loop_start = on_loop_start
         self._loops: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
         self._installed = False
 
@@ -78,6 +85,8 @@ class EventLoopLagMonitor:
             return
         self._loops.add(loop)
         self._schedule(loop)
+        if self._on_loop_start is not None:
+            self._on_loop_start(loop)
 
     def _wrap_run_forever(
         self,

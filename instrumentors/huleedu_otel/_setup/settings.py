@@ -25,6 +25,8 @@ CONTRIB_OPT_IN_VAR = "HULEEDU_OTEL_CONTRIB_OPT_IN"
 #: Most attribute sets one metric keeps per reader; the rest fold into the overflow point.
 CARDINALITY_LIMIT_VAR = "HULEEDU_OTEL_METRIC_CARDINALITY_LIMIT"
 DEFAULT_CARDINALITY_LIMIT = 2000
+#: ``false`` keeps the garbage collector as Python sets it (see ``_setup/heap.py``).
+GC_FREEZE_VAR = "HULEEDU_OTEL_GC_FREEZE"
 
 
 class ConfigurationError(ValueError):
@@ -48,6 +50,7 @@ class TelemetrySettings:
     contrib_opt_in: frozenset[str] = field(default_factory=frozenset)
     metric_cardinality_limit: int = DEFAULT_CARDINALITY_LIMIT
     sdk_disabled: bool = False
+    gc_freeze: bool = True
 
     @classmethod
     def from_env(
@@ -77,6 +80,7 @@ class TelemetrySettings:
             contrib_opt_in=_opt_in(env.get(CONTRIB_OPT_IN_VAR, "")),
             metric_cardinality_limit=_cardinality_limit(env.get(CARDINALITY_LIMIT_VAR)),
             sdk_disabled=env.get("OTEL_SDK_DISABLED", "").strip().lower() == "true",
+            gc_freeze=env.get(GC_FREEZE_VAR, "").strip().lower() not in {"false", "0", "no", "off"},
         )
 
     def contrib_allowed(self, entry_point_name: str) -> bool:

@@ -21,10 +21,7 @@ from huleedu_otel._setup import instrumentors as _instrumentors
 from huleedu_otel._setup import process_role as _process_role
 from huleedu_otel._setup import settings as settings_module
 from huleedu_otel._setup import startup as _startup
-from huleedu_otel._setup.notice import notice as _notice
 from huleedu_otel._setup.process_role import ProcessRole as _ProcessRole
-from huleedu_otel._setup.prometheus.endpoint import PrometheusEndpoint as _PrometheusEndpoint
-from huleedu_otel._setup.prometheus.supervisor import supervise as _supervise
 
 __all__ = ["HuleEduConfigurator", "HuleEduDistro", "report_startup"]
 
@@ -73,8 +70,6 @@ class HuleEduConfigurator(_BaseConfigurator):
         if role is _ProcessRole.HELPER:
             return
         _configure._configure(_settings(), load_instrumentors=False)  # registers the exit flush
-        if role is _ProcessRole.SERVICE:
-            _process_role.when_hypercorn_supervises(_serve_the_workers_metrics)
 
 
 def report_startup() -> None:
@@ -82,22 +77,6 @@ def report_startup() -> None:
     handle = _configure.active()
     if handle is not None and handle.enabled:
         _startup.report(handle.describe(also_loaded=_loaded))
-
-
-def _serve_the_workers_metrics() -> None:
-    """hypercorn is about to start workers: this process's ``/metrics`` serves theirs too."""
-    handle = _configure.active()
-    endpoint = handle.metrics_endpoint if handle is not None else None
-    if handle is None or handle.resource is None or not isinstance(endpoint, _PrometheusEndpoint):
-        return  # no /metrics here (off, or its port taken): the workers try the port themselves
-    context = _supervise(endpoint, handle.resource)
-    _notice(
-        _log,
-        logging.INFO,
-        "huleedu_otel: /metrics on port %s serves every worker of this supervisor (pid %s)",
-        endpoint.port,
-        context.pid,
-    )
 
 
 def _role() -> _ProcessRole:

@@ -89,6 +89,35 @@ def merge(parts: Iterable[Part], resource: Resource) -> MetricsData:
     return _data(streams.values(), resource)
 
 
+def completed(final: Snapshot, last: Snapshot | None) -> Snapshot:
+    """``final``, plus any series only ``last`` has (a callback that failed at exit, say).
+
+    A retired worker's counts must never be fewer than what a scrape already showed of it.
+    """
+    if last is None:
+        return final
+    have = {
+        (scope.name, metric.name, frozenset((p.attributes or {}).items()))
+        for scope, metric in _metrics(final.data)
+        for p in metric.data.data_points
+    }
+    missing: list[ScopeMetrics] = []
+    for scope, metric in _metrics(last.data):
+        points = [
+            p
+            for p in metric.data.data_points
+            if (scope.name, metric.name, frozenset((p.attributes or {}).items())) not in have
+        ]
+        if points:
+            kind: Any = metric.data
+            only = dataclasses.replace(metric, data=dataclasses.replace(kind, data_points=points))
+            missing.append(ScopeMetrics(scope, [only], scope.schema_url or ""))
+    if not missing:
+        return final
+    extra = ResourceMetrics(Resource.get_empty(), missing, "")
+    return dataclasses.replace(final, data=MetricsData([*final.data.resource_metrics, extra]))
+
+
 def _metrics(data: MetricsData) -> Iterable[tuple[InstrumentationScope, Metric]]:
     for rm in data.resource_metrics:
         for sm in rm.scope_metrics:

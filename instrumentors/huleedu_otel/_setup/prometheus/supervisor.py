@@ -16,15 +16,16 @@ import shutil
 import socket
 import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from opentelemetry.sdk.metrics.export import MetricsData
 from opentelemetry.sdk.resources import Resource
 
+from huleedu_otel._setup.notice import notice
 from huleedu_otel._setup.prometheus.endpoint import PrometheusEndpoint
-from huleedu_otel._setup.prometheus.merge import Part, merge
+from huleedu_otel._setup.prometheus.merge import Part, completed, merge
 from huleedu_otel._setup.prometheus.snapshot import Snapshot, decode
 from huleedu_service_libs._shared.report_once import report_once
 
@@ -70,6 +71,22 @@ def supervise(endpoint: PrometheusEndpoint, resource: Resource) -> SupervisorCon
     endpoint.source = service.collect
     endpoint.closers.append(lambda: shutil.rmtree(directory, ignore_errors=True))
     return context
+
+
+def serve_workers(endpoint: PrometheusEndpoint, resource: Resource) -> Callable[[], None]:
+    """What to do when this process turns out to supervise workers: :func:`supervise`, said."""
+
+    def start() -> None:
+        context = supervise(endpoint, resource)
+        notice(
+            _log,
+            logging.INFO,
+            "huleedu_otel: /metrics on port %s serves every worker of this supervisor (pid %s)",
+            endpoint.port,
+            context.pid,
+        )
+
+    return start
 
 
 class ServiceMetrics:
@@ -127,7 +144,7 @@ class ServiceMetrics:
                 continue
             finally:
                 path.unlink(missing_ok=True)
-            parts = [Part(final, live=False)]
+            parts = [Part(completed(final, self._last.get(final.instance)), live=False)]
             if self._retired is not None:
                 parts.append(Part(self._retired, live=False))
             self._retired = Snapshot(0, "retired", merge(parts, Resource.get_empty()))
