@@ -127,3 +127,18 @@ async def test_the_relay_reports_published_events_and_their_delay(
 
 def _dest(topic: str) -> dict[str, str]:
     return {"messaging.destination.name": topic}
+
+
+async def test_a_claim_never_skips_over_a_row_another_relay_holds(
+    repository: PostgreSQLOutboxRepository, topic: str
+) -> None:
+    """``SKIP LOCKED`` hands a relay rows 0 and 2 of a key while another holds row 1 (the mix a
+    killed relay leaves behind): the claim keeps row 0 only, so row 2 cannot overtake row 1."""
+    from sqlalchemy import select
+
+    ids = [await repository.add_event("essay", "e", "E", {"n": n}, topic, "k") for n in range(3)]
+    table = repository.table
+    async with repository.transaction() as other:  # another relay holding row 1
+        await other.execute(select(table.c.id).where(table.c.id == ids[1]).with_for_update())
+        async with repository.claim_batch(10) as batch:
+            assert [event.id for event in batch.events] == [ids[0]]

@@ -2,8 +2,8 @@
 
 ``FOR UPDATE SKIP LOCKED`` keeps two relays from ever holding one row. Order per key needs one
 more rule: a row is published only when every earlier pending row of its key is in the same
-batch. The check reads the oldest pending row per key without locks, so it also sees rows
-another relay holds, and rows waiting out a retry backoff: a key with such a row waits.
+batch. The check reads the key's pending rows without locks, so it also sees rows another
+relay holds, and rows waiting out a retry backoff: a key with such a row waits behind it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from huleedu_service_libs.outbox._record import OutboxRecord, as_utc
+from huleedu_service_libs.outbox._record import OutboxRecord
 from huleedu_service_libs.outbox._statements import OutboxStatements
 from huleedu_service_libs.outbox.monitoring import OutboxMetrics, OutboxOutcome
 
@@ -88,14 +88,27 @@ def claim(
 async def _in_key_order(
     session: AsyncSession, sql: OutboxStatements, events: list[OutboxRecord]
 ) -> list[OutboxRecord]:
-    """Drop the rows of every key whose oldest pending row is not in ``events``."""
-    first_mine: dict[str, datetime.datetime] = {}
-    for event in events:
-        if event.event_key is not None:
-            first_mine.setdefault(event.event_key, event.created_at)
-    if not first_mine:
+    """Keep, per key, only the rows that lead that key's pending rows without a gap.
+
+    ``SKIP LOCKED`` can hand this relay rows 1 and 3 of a key while another relay holds row 2
+    (rows a killed relay freed sit between rows others hold): publishing row 3 then would
+    overtake row 2. So the key's pending rows up to this batch's last one are read without
+    locks, in order, and this batch keeps a key's rows only until the first one it lacks.
+    """
+    keyed = [event for event in events if event.event_key is not None]
+    if not keyed:
         return events
-    result: Any = await session.execute(sql.oldest_pending_per_key(list(first_mine)))
-    oldest = {key: as_utc(created) for key, created in result.all()}
-    blocked = {key for key, mine in first_mine.items() if oldest.get(key, mine) < mine}
-    return [event for event in events if event.event_key not in blocked]
+    keys = sorted({event.event_key for event in keyed if event.event_key is not None})
+    until = max(event.created_at for event in keyed)
+    result: Any = await session.execute(sql.pending_up_to(keys, until))
+    mine = {event.id for event in keyed}
+    allowed: set[uuid.UUID] = set()
+    cut: set[str] = set()
+    for key, row_id in result.all():
+        if key in cut:
+            continue
+        if row_id in mine:
+            allowed.add(row_id)
+        else:
+            cut.add(key)
+    return [event for event in events if event.event_key is None or event.id in allowed]

@@ -40,12 +40,16 @@ class OutboxStatements:
             .with_for_update(skip_locked=True)
         )
 
-    def oldest_pending_per_key(self, keys: Sequence[str]) -> Select[tuple[object, ...]]:
+    def pending_up_to(
+        self, keys: Sequence[str], until: datetime.datetime
+    ) -> Select[tuple[object, ...]]:
+        """The pending rows of ``keys`` written up to ``until``, per key in write order (no
+        locks: rows other relays hold count too)."""
         c = self.table.c
         return (
-            select(c.event_key, func.min(c.created_at))
-            .where(self.pending(), c.event_key.in_(keys))
-            .group_by(c.event_key)
+            select(c.event_key, c.id)
+            .where(self.pending(), c.event_key.in_(keys), c.created_at <= until)
+            .order_by(c.event_key, c.created_at)
         )
 
     def backlog(self) -> Select[tuple[object, ...]]:
