@@ -5,6 +5,10 @@ SQLAlchemy has no event for "a checkout was requested", so waiting is measured b
 Counts and limits come from ``QueuePool``'s own bookkeeping, so an engine instrumented late still
 reports correct numbers; pools without that bookkeeping (``NullPool``, ``StaticPool``) are
 counted from events.
+
+A checkout costs two histogram records (``wait_time``, ``use_time``) and nothing else: counts
+of a ``QueuePool`` are not kept from events, and the checkout time rides on the pool's own
+connection record instead of a weak mapping.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ __all__ = ["PoolMonitor", "patch_pool_connect", "unpatch_pool_connect"]
 
 #: pool -> its monitor; the ``Pool.connect`` wrapper looks pools up here.
 _monitors: weakref.WeakKeyDictionary[Pool, PoolMonitor] = weakref.WeakKeyDictionary()
+#: Where a checkout's start time is kept on SQLAlchemy's connection record until checkin.
+_CHECKED_OUT_AT = "_huleedu_otel_checked_out_at"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +60,7 @@ class PoolMonitor:
         self._open = 0
         self._used = 0
         self._connect_started: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
-        self._checked_out_at: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
+        self._counts_from_events = not isinstance(engine.pool, QueuePool)
 
     def start(self) -> None:
         """Watch the engine's current pool and make ``timeouts`` visible at zero."""
@@ -113,13 +119,15 @@ class PoolMonitor:
 
     # --- Pool.connect ---
 
-    def waited(self, connect: Callable[[], Any]) -> Any:
+    def waited(
+        self, connect: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
         """Run one checkout, counting it as pending and timing the wait."""
         with self._lock:
             self.pending += 1
         started = time.perf_counter()
         try:
-            connection = connect()
+            connection = connect(*args, **kwargs)
         except exc.TimeoutError:
             self._metrics.timeouts.add(1, self._pool_attributes)
             raise
@@ -151,14 +159,16 @@ class PoolMonitor:
             self._open -= 1
 
     def _on_checkout(self, _dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-        with self._lock:
-            self._used += 1
-        self._checked_out_at[record] = time.perf_counter()
+        if self._counts_from_events:
+            with self._lock:
+                self._used += 1
+        setattr(record, _CHECKED_OUT_AT, time.perf_counter())
 
     def _on_checkin(self, _dbapi_connection: Any, record: Any) -> None:
-        with self._lock:
-            self._used -= 1
-        started = self._checked_out_at.pop(record, None)
+        if self._counts_from_events:
+            with self._lock:
+                self._used -= 1
+        started = record.__dict__.pop(_CHECKED_OUT_AT, None)
         if started is not None:
             elapsed = time.perf_counter() - started
             self._metrics.use_time.record(elapsed, self._pool_attributes)
@@ -166,6 +176,7 @@ class PoolMonitor:
     def _on_engine_disposed(self, engine: Engine) -> None:
         """``dispose()`` replaced the pool: watch the new one (listeners carried over)."""
         _monitors[engine.pool] = self
+        self._counts_from_events = not isinstance(engine.pool, QueuePool)
         with self._lock:
             self._open = self._used = 0
 
@@ -220,4 +231,4 @@ def _connect_wrapper(
     monitor = _monitors.get(instance)
     if monitor is None:
         return wrapped(*args, **kwargs)
-    return monitor.waited(lambda: wrapped(*args, **kwargs))
+    return monitor.waited(wrapped, args, kwargs)

@@ -4,6 +4,9 @@ The span starts in ``before_cursor_execute`` and ends in ``after_cursor_execute`
 ``handle_error``. In between, the span is current and instrumentation is suppressed, so a driver
 instrumentor (contrib asyncpg, for one) sees the statement as already traced and adds no
 second span. Error messages can quote row values, so only the error's type is recorded.
+
+A statement's span and metric attributes are built once per distinct statement and reused
+(read-only: the SDK copies what it keeps); the cache is bounded like the summaries' cache.
 """
 
 from __future__ import annotations
@@ -29,6 +32,18 @@ from huleedu_otel.sqlalchemy._telemetry import DatabaseTelemetry
 
 _SUPPRESS_KEY = otel_context._SUPPRESS_INSTRUMENTATION_KEY
 _IN_FLIGHT = "_huleedu_otel_statement"
+#: Distinct statements whose attributes are kept, and the longest kept (as ``summarize``).
+_CACHED_STATEMENTS = 2048
+_CACHED_LENGTH = 8_192
+
+
+@dataclass(frozen=True, slots=True)
+class _StatementAttributes:
+    """One statement's span name, span attributes and metric attributes (never mutated)."""
+
+    span_name: str
+    span: dict[str, AttributeValue]
+    metric: dict[str, AttributeValue]
 
 
 @dataclass(slots=True)
@@ -48,9 +63,13 @@ class StatementTracer:
         self._metrics = telemetry.metrics
         self._tracer = telemetry.tracer
         self._began: weakref.WeakKeyDictionary[Connection, float] = weakref.WeakKeyDictionary()
-        self._tx_attributes = {
+        tx_common = {
             k: v for k, v in self._common.items() if k in {"db.system.name", "db.namespace"}
         }
+        self._tx_attributes = {
+            outcome: {**tx_common, "outcome": outcome} for outcome in ("commit", "rollback")
+        }
+        self._statements: dict[StatementSummary, _StatementAttributes] = {}
 
     def listeners(self) -> list[tuple[str, Callable[..., Any]]]:
         return [
@@ -72,27 +91,34 @@ class StatementTracer:
 
     def _start(self, statement: str, context: Any) -> None:
         summary = summarize(statement)
-        attributes = self._attributes(summary)
-        span = self._tracer.start_span(
-            summary.span_name or self._fallback_name,
-            kind=SpanKind.CLIENT,
-            attributes={**attributes, "db.query.text": summary.text},
-        )
+        built = self._statements.get(summary)
+        if built is None:
+            built = self._build(summary)
+        span = self._tracer.start_span(built.span_name, kind=SpanKind.CLIENT, attributes=built.span)
         token = None
         if not context.execution_options.get("skip_user_error_events"):
             # handle_error will run, so the context is always restored
             token = otel_context.attach(
                 otel_context.set_value(_SUPPRESS_KEY, True, trace.set_span_in_context(span))
             )
-        setattr(context, _IN_FLIGHT, _InFlight(span, time.perf_counter(), attributes, token))
+        setattr(context, _IN_FLIGHT, _InFlight(span, time.perf_counter(), built.metric, token))
 
-    def _attributes(self, summary: StatementSummary) -> dict[str, AttributeValue]:
-        attributes = dict(self._common)
+    def _build(self, summary: StatementSummary) -> _StatementAttributes:
+        metric = dict(self._common)
         if summary.operation:
-            attributes["db.operation.name"] = summary.operation
+            metric["db.operation.name"] = summary.operation
         if summary.collection:
-            attributes["db.collection.name"] = summary.collection
-        return attributes
+            metric["db.collection.name"] = summary.collection
+        built = _StatementAttributes(
+            summary.span_name or self._fallback_name,
+            {**metric, "db.query.text": summary.text},
+            metric,
+        )
+        if len(summary.text) <= _CACHED_LENGTH:  # literal-laden bulk inserts are not kept
+            if len(self._statements) >= _CACHED_STATEMENTS:
+                self._statements.clear()  # more distinct statements than expected: start over
+            self._statements[summary] = built
+        return built
 
     def _after(
         self, _conn: Any, _cursor: Any, _statement: str, _params: Any, context: Any, _many: bool
@@ -146,7 +172,7 @@ class StatementTracer:
         if started is None or not is_instrumentation_enabled():
             return
         self._metrics.transaction_duration.record(
-            time.perf_counter() - started, {**self._tx_attributes, "outcome": outcome}
+            time.perf_counter() - started, self._tx_attributes[outcome]
         )
 
 

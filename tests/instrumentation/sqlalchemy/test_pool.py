@@ -196,3 +196,19 @@ def test_collected_engine_leaves_the_gauges(
     del engine, conn
     gc.collect()
     assert otel.metrics.points("db.client.connection.count", **_pool("dropped")) == []
+
+
+def test_pool_without_queue_bookkeeping_is_counted_from_events(
+    instrumentor: SQLAlchemyInstrumentor, otel: TelemetryCapture
+) -> None:
+    """``NullPool`` keeps no counts: checkouts and checkins count used connections instead."""
+    engine = sqlalchemy.create_engine(
+        "sqlite://", poolclass=sqlalchemy.pool.NullPool, pool_logging_name="null"
+    )
+    used = {**_pool("null"), "db.client.connection.state": "used"}
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+        assert otel.metrics.value("db.client.connection.count", **used) == 1
+    assert otel.metrics.value("db.client.connection.count", **used) == 0
+    assert otel.metrics.count("db.client.connection.use_time", **_pool("null")) == 1
+    engine.dispose()
