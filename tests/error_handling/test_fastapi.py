@@ -207,6 +207,25 @@ async def test_a_services_own_code_uses_its_registered_status(otel: TelemetryCap
     )
 
 
+async def test_create_error_response_in_a_route_uses_the_registered_status() -> None:
+    """A route that answers a detail itself gets the status its service registered."""
+    from huleedu_service_libs.error_handling import create_error_detail_with_context
+    from huleedu_service_libs.error_handling.fastapi import create_error_response
+
+    app = FastAPI(title="locks", telemetry=TELEMETRY)
+    register_error_handlers(app, status_codes={EssayErrorCode.ESSAY_LOCKED: 423})
+
+    @app.get("/lock")
+    async def lock() -> Any:
+        detail = create_error_detail_with_context(
+            EssayErrorCode.ESSAY_LOCKED, "locked", "locks", "lock", capture_stack=False
+        )
+        return create_error_response(detail)
+
+    status, _, body = await call(app, "GET", "/lock")
+    assert (status, body["error"]["code"]) == (423, "ESSAY_LOCKED")
+
+
 async def test_correlation_context_from_a_fastapi_request() -> None:
     seen: dict[str, Any] = {}
     app = FastAPI(telemetry=TELEMETRY)

@@ -4,12 +4,15 @@
 exception handlers. Any other exception is answered by a small ASGI middleware instead of a
 handler for ``Exception``: Starlette re-raises after such a handler has answered, and the
 server would then log the exception's raw text. The middleware also binds the request's
-correlation id when nothing upstream did, so error answers and log lines carry it.
+correlation id when nothing upstream did, so error answers and log lines carry it, and makes the
+app's settings current for the request, so ``create_error_response`` in a route answers with the
+statuses the service registered (FastAPI has no ``current_app`` to find them by).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextvars import ContextVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -37,6 +40,8 @@ __all__ = ["create_error_response", "register_error_handlers"]
 
 _STATE = "huleedu_error_handling"
 _VALIDATION_FIELDS = ("loc", "msg", "type")  # never "input": it may be a password
+_DEFAULTS = AnswerSettings(None, None)
+_current: ContextVar[AnswerSettings] = ContextVar("huleedu_error_settings", default=_DEFAULTS)
 
 
 def register_error_handlers(
@@ -58,7 +63,7 @@ def create_error_response(
     error_detail: ErrorDetailLike, status_code: int | None = None
 ) -> JSONResponse:
     """The JSON answer for ``error_detail`` (status from its code unless given), observed."""
-    status = status_code or AnswerSettings(None, None).status(error_detail)
+    status = status_code or _current.get().status(error_detail)
     return _respond(error_detail, status, None)
 
 
@@ -69,7 +74,7 @@ def _respond(detail: ErrorDetailLike, status: int, error: BaseException | None) 
 
 def _settings(request: Request) -> AnswerSettings:
     found = getattr(request.app.state, _STATE, None)
-    return found if isinstance(found, AnswerSettings) else AnswerSettings(None, None)
+    return found if isinstance(found, AnswerSettings) else _DEFAULTS
 
 
 def _where(request: Request) -> tuple[str, str]:
@@ -129,6 +134,7 @@ class _AnswerUnexpected:
             context = extract_correlation_context_from_request(Request(scope))
             token = _bound.bind_correlation_id(context.original)
         started = False
+        current = _current.set(self.settings)
 
         async def tracked(message: Message) -> None:
             nonlocal started
@@ -143,5 +149,6 @@ class _AnswerUnexpected:
             detail = unexpected_detail(_service(self.settings), _operation(scope))
             await _respond(detail, 500, error)(scope, receive, send)
         finally:
+            _current.reset(current)
             if token is not None:
                 _bound.reset_correlation_id(token)
