@@ -31,6 +31,7 @@ if typing.TYPE_CHECKING:
         EventSerializationError,
         HuleEduError,
         IdempotencyError,
+        IdempotencyLeaseLostError,
         IdempotencyStoreUnavailableError,
         InfrastructureNotConfiguredError,
         KafkaNotStartedError,
@@ -48,6 +49,7 @@ if typing.TYPE_CHECKING:
         transactional_idempotent_batch_consumer,
         transactional_idempotent_consumer,
     )
+    from huleedu_service_libs.kafka import ResilientKafkaPublisher
     from huleedu_service_libs.kafka_client import KafkaBus
     from huleedu_service_libs.kafka_consumer import process_span
     from huleedu_service_libs.logging_utils import (
@@ -64,12 +66,17 @@ if typing.TYPE_CHECKING:
         trace_operation,
         use_trace_context,
     )
-    from huleedu_service_libs.protocols import IdempotencyStoreProtocol, KafkaPublisherProtocol
+    from huleedu_service_libs.protocols import (
+        DatabaseMetricsProtocol,
+        IdempotencyStoreProtocol,
+        KafkaPublisherProtocol,
+    )
     from huleedu_service_libs.quart_app import HuleEduApp
     from huleedu_service_libs.redis_client import RedisClient
     from huleedu_service_libs.redis_pubsub import RedisPubSub
     from huleedu_service_libs.resilience import (
         CircuitBreaker,
+        CircuitBreakerRegistry,
         CircuitBreakerState,
         circuit_breaker,
         make_resilient,
@@ -78,15 +85,18 @@ if typing.TYPE_CHECKING:
 __all__ = [
     "CircuitBreaker",
     "CircuitBreakerError",
+    "CircuitBreakerRegistry",
     "CircuitBreakerState",
     "DatabaseHealthChecker",
     "DatabaseMetrics",
+    "DatabaseMetricsProtocol",
     "DuplicateInProgressError",
     "EventEnvelope",
     "EventSerializationError",
     "HuleEduApp",
     "HuleEduError",
     "IdempotencyError",
+    "IdempotencyLeaseLostError",
     "IdempotencyStoreProtocol",
     "IdempotencyStoreUnavailableError",
     "InfrastructureNotConfiguredError",
@@ -101,6 +111,7 @@ __all__ = [
     "RedisNotStartedError",
     "RedisPubSub",
     "RedisUnavailableError",
+    "ResilientKafkaPublisher",
     "circuit_breaker",
     "configure_service_logging",
     "create_service_logger",
@@ -137,6 +148,7 @@ __getattr__, __dir__ = _lazy_exports(
             "EventSerializationError",
             "HuleEduError",
             "IdempotencyError",
+            "IdempotencyLeaseLostError",
             "IdempotencyStoreUnavailableError",
             "InfrastructureNotConfiguredError",
             "KafkaNotStartedError",
@@ -154,6 +166,7 @@ __getattr__, __dir__ = _lazy_exports(
             "transactional_idempotent_batch_consumer",
             "transactional_idempotent_consumer",
         ),
+        ".kafka": ("ResilientKafkaPublisher",),
         ".kafka_client": ("KafkaBus",),
         ".kafka_consumer": ("process_span",),
         ".logging_utils": (
@@ -171,6 +184,7 @@ __getattr__, __dir__ = _lazy_exports(
             "use_trace_context",
         ),
         ".protocols": (
+            "DatabaseMetricsProtocol",
             "IdempotencyStoreProtocol",
             "KafkaPublisherProtocol",
         ),
@@ -179,6 +193,7 @@ __getattr__, __dir__ = _lazy_exports(
         ".redis_pubsub": ("RedisPubSub",),
         ".resilience": (
             "CircuitBreaker",
+            "CircuitBreakerRegistry",
             "CircuitBreakerState",
             "circuit_breaker",
             "make_resilient",
