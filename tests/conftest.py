@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from quart import Quart
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from huleedu_otel.quart import QuartInstrumentor
 from huleedu_service_libs.redis_client import RedisClient
@@ -114,6 +115,14 @@ def postgres_url() -> str:
         "HULEEDU_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
     )
     return _require(url.replace("+asyncpg", ""), "PostgreSQL") and url
+
+
+@pytest.fixture
+async def engine(postgres_url: str) -> AsyncIterator[AsyncEngine]:
+    """An async engine on the shared PostgreSQL, disposed after the test (folders may override)."""
+    engine = create_async_engine(postgres_url, pool_size=10)
+    yield engine
+    await engine.dispose()
 
 
 @pytest.fixture(scope="session")

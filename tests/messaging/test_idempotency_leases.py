@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -20,7 +19,6 @@ from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
-    create_async_engine,
 )
 
 from huleedu_otel.testing import TelemetryCapture
@@ -132,13 +130,6 @@ async def test_a_batch_keeps_every_claim_leased_until_it_settles(
     assert value is not None
     assert value.startswith(b"p:")  # still held by the batch, not lapsed
     await batch
-
-
-@pytest.fixture
-async def engine(postgres_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(postgres_url)
-    yield engine
-    await engine.dispose()
 
 
 @pytest.mark.postgres

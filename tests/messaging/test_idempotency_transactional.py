@@ -64,13 +64,6 @@ class Tables:
 
 
 @pytest.fixture
-async def engine(postgres_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(postgres_url)
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture
 async def tables(engine: AsyncEngine) -> AsyncIterator[Tables]:
     tables = Tables(engine)
     await create_idempotency_table(engine, tables.dedupe)

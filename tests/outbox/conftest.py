@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import MetaData, Table
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from huleedu_service_libs import KafkaBus
 from huleedu_service_libs.outbox import (
@@ -17,13 +17,6 @@ from huleedu_service_libs.outbox import (
     outbox_table,
 )
 from tests.messaging._kafka import TANSU_OPTIONS
-
-
-@pytest.fixture
-async def engine(postgres_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(postgres_url, pool_size=10)
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture

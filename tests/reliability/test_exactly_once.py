@@ -29,7 +29,7 @@ import pytest
 import redis.asyncio as redis
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import MetaData, func, select
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from huleedu_service_libs import EventEnvelope
 from huleedu_service_libs.idempotency import idempotency_table
@@ -101,13 +101,6 @@ class Experiment:
     def failure(self, worker: Process) -> str:
         stderr = self.stderr.read_text(errors="replace")[-2000:]
         return f"the consumer exited with {worker.returncode}: {stderr}"
-
-
-@pytest.fixture
-async def engine(postgres_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(postgres_url)
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture(params=MODES)

@@ -34,7 +34,7 @@ import pytest
 import redis.asyncio as redis
 from aiokafka import AIOKafkaConsumer
 from sqlalchemy import MetaData, Table, func, select
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from huleedu_service_libs import EventEnvelope, RedisClient
 from huleedu_service_libs.idempotency import idempotent_consumer
@@ -51,13 +51,6 @@ pytestmark = [pytest.mark.kafka, pytest.mark.redis, pytest.mark.postgres]
 
 BATCH_SIZE = 100
 KEYS = 50
-
-
-@pytest.fixture
-async def engine(postgres_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(postgres_url)
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture
