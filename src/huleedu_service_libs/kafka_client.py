@@ -19,6 +19,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError, KafkaTimeoutError
 from opentelemetry import context, metrics, trace
 
+from huleedu_service_libs._kafka_deadlines import DeliveryDeadlines
 from huleedu_service_libs._kafka_stop import bounded_stop
 from huleedu_service_libs._shared.messaging.correlation import add_correlation_header
 from huleedu_service_libs._shared.messaging.send_span import SendSpan
@@ -66,6 +67,7 @@ class KafkaBus:
         self.bootstrap_servers = bootstrap_servers
         self._options = {**PRODUCER_DEFAULTS, **producer_options}
         self._delivery_timeout = float(self._options["request_timeout_ms"]) / 1000
+        self._deadlines = DeliveryDeadlines(self._delivery_timeout)
         self._telemetry = MessagingTelemetry.create(tracer_provider, meter_provider)
         self._producer: AIOKafkaProducer | None = None
         self._lifecycle = asyncio.Lock()
@@ -103,6 +105,7 @@ class KafkaBus:
                 return
             limit = self._delivery_timeout if timeout is None else timeout
             unacknowledged = await bounded_stop(producer, limit)
+            self._deadlines.close()
             if unacknowledged:
                 _log.error(
                     "KafkaBus %s stopped with %d records the broker never acknowledged "
@@ -193,14 +196,19 @@ class KafkaBus:
     ) -> Any:
         key_bytes = key.encode("utf-8") if key is not None else None
         try:
-            async with asyncio.timeout(self._delivery_timeout):
-                delivery = await producer.send(topic, value=value, key=key_bytes, headers=headers)
+            # aiokafka bounds the wait for buffer space by request_timeout_ms; the deadlines
+            # bound the wait for the acknowledgement by the same delivery timeout
+            delivery = await producer.send(topic, value=value, key=key_bytes, headers=headers)
+            self._deadlines.watch(delivery)
+            try:
                 return await delivery
-        except TimeoutError as exc:
-            raise KafkaPublishError(
-                f"{topic}: no acknowledgement within {self._delivery_timeout:g}s "
-                "(the record may still be written)"
-            ) from exc
+            except asyncio.CancelledError:
+                if _task_cancelled() or not self._deadlines.expired(delivery):
+                    raise
+                raise KafkaPublishError(
+                    f"{topic}: no acknowledgement within {self._delivery_timeout:g}s "
+                    "(the record may still be written)"
+                ) from TimeoutError(f"delivery timeout of {self._delivery_timeout:g}s")
         except KafkaTimeoutError as exc:  # the batch expired, or stop() gave up on it
             raise KafkaPublishError(
                 f"{topic}: no acknowledgement (the record may still be written)"
@@ -212,6 +220,12 @@ class KafkaBus:
         if self._producer is None:
             raise KafkaNotStartedError(f"KafkaBus {self.client_id!r}: publish before start()")
         return self._producer
+
+
+def _task_cancelled() -> bool:
+    """True when the running task itself is being cancelled (not only the awaited future)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 def _with_metadata(envelope: EventEnvelope[Any], metadata: dict[str, str]) -> EventEnvelope[Any]:

@@ -334,3 +334,25 @@ async def _fault_and_recover(
     recovered = time.monotonic()
     await load.until(lambda: tasks_of(succeeded(load.between(recovered))) == set(range(TASKS)))
     await load.until(lambda: len(succeeded(load.between(recovered))) >= 20 * TASKS)
+
+
+async def test_a_cancelled_publish_stays_cancelled_and_later_deadlines_still_hold(
+    broker: _services.ServerProcess, bus: KafkaBus, topic: str
+) -> None:
+    """The broker hangs: a publish whose own task is cancelled while it waits for the
+    acknowledgement raises CancelledError (the caller's cancellation, not a delivery failure),
+    and a publish made after it still fails with KafkaPublishError at its delivery timeout."""
+    await bus.publish(topic, _envelope("before"))
+    broker.freeze()
+    started = time.monotonic()
+    waiting = asyncio.create_task(bus.publish(topic, _envelope("cancelled")))
+    await eventually(lambda: time.monotonic() - started >= 0.2)
+    assert not waiting.done()
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    later = time.monotonic()
+    with pytest.raises(KafkaPublishError, match="no acknowledgement"):
+        async with asyncio.timeout(DELIVERY_TIMEOUT_SECONDS + SLACK_SECONDS):
+            await bus.publish(topic, _envelope("after"))
+    assert time.monotonic() - later >= DELIVERY_TIMEOUT_SECONDS * 0.9

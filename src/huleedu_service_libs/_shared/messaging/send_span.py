@@ -40,7 +40,7 @@ def send_span_open() -> bool:
 class SendSpan:
     """One message's send span and its metrics; ``acknowledged``/``failed`` end both."""
 
-    __slots__ = ("_attributes", "_span", "_started", "_telemetry")
+    __slots__ = ("_attributes", "_context", "_span", "_started", "_telemetry")
 
     def __init__(
         self,
@@ -60,8 +60,12 @@ class SendSpan:
             sc.OPERATION_NAME: "send",
         }
         span_attributes: dict[str, Any] = {**self._attributes, sc.OPERATION_TYPE: "send"}
-        optional = {sc.MESSAGE_KEY: key, sc.MESSAGE_ID: message_id, sc.CLIENT_ID: client_id}
-        span_attributes.update({k: v for k, v in optional.items() if v is not None})
+        if key is not None:
+            span_attributes[sc.MESSAGE_KEY] = key
+        if message_id is not None:
+            span_attributes[sc.MESSAGE_ID] = message_id
+        if client_id is not None:
+            span_attributes[sc.CLIENT_ID] = client_id
         extras: Any = context.get_value(_SEND_EXTRAS)
         links: Sequence[trace.Link] = ()
         if extras is not None:
@@ -70,10 +74,17 @@ class SendSpan:
         self._span = telemetry.tracer.start_span(
             f"send {topic}", kind=SpanKind.PRODUCER, attributes=span_attributes, links=links
         )
+        self._context: context.Context | None = None
 
     def context(self) -> context.Context:
-        """The context to send in: this span current, and the mark that a send span is open."""
-        return context.set_value(SEND_SPAN_OPEN, True, trace.set_span_in_context(self._span))
+        """The context to send in: this span current, and the mark that a send span is open.
+
+        Built once: the injection and the send both use it."""
+        if self._context is None:
+            self._context = context.set_value(
+                SEND_SPAN_OPEN, True, trace.set_span_in_context(self._span)
+            )
+        return self._context
 
     def inject(
         self,
