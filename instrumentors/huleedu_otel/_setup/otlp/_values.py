@@ -1,0 +1,112 @@
+"""AnyValue, KeyValue and attribute lists as OTLP bytes, with the repeating pairs cached.
+
+Most attributes a service sets repeat from request to request (a method, a route, a database
+system, a statement text, a server address), so the encoded ``KeyValue`` of a (key, scalar value)
+pair is kept and reused. The cache key holds the value's type, so ``True``, ``1`` and ``1.0``
+never share an entry, and floats are keyed by their bits, so ``0.0`` and ``-0.0`` do not either.
+The cache is cleared when it reaches its bound, and long strings are never kept.
+
+A ``KeyValue`` is returned length-prefixed (length varint + message), so the caller only puts
+its own one-byte field tag in front: attribute lists sit under different field numbers in
+spans, events, links, log records, resources and scopes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from huleedu_service_libs._shared.report_once import ReportOnce
+
+from huleedu_otel._setup.otlp._wire import double, int64, varint
+
+__all__ = ["KV_CACHE_BOUND", "MAX_CACHED_LENGTH", "any_value", "attributes", "cache_size", "key_value"]
+
+KV_CACHE_BOUND = 4096
+MAX_CACHED_LENGTH = 256
+
+_report = ReportOnce(
+    logging.getLogger(__name__),
+    "Telemetry could not encode an attribute value of type %s for OTLP; that attribute is left out",
+)
+
+#: (key, type, value) -> length-prefixed KeyValue; module-level so every exporter shares it.
+#: Plain dict operations are atomic under the GIL, and a clear racing a fill only costs a miss.
+_kv_cache: dict[tuple[str, type, object], bytes] = {}
+_CACHED_SCALARS = frozenset({str, bool, int, float, bytes})
+
+_TRUE = b"\x10\x01"
+_FALSE = b"\x10\x00"
+
+
+def _delimited(payload: bytes) -> bytes:
+    return varint(len(payload)) + payload
+
+
+def any_value(value: Any) -> bytes:
+    """The fields of an ``AnyValue`` (without its own length), chosen like upstream's encoder.
+
+    The order of the checks matters as upstream's does: bool before int, str and bytes before
+    the generic Sequence. ``None`` is the empty AnyValue. Anything else raises.
+    """
+    if value is None:
+        return b""
+    if isinstance(value, bool):
+        return _TRUE if value else _FALSE
+    if isinstance(value, str):
+        return b"\x0a" + _delimited(value.encode())
+    if isinstance(value, int):
+        return b"\x18" + int64(value)
+    if isinstance(value, float):
+        return b"\x21" + double(value)
+    if isinstance(value, bytes):
+        return b"\x3a" + _delimited(value)
+    if isinstance(value, Sequence):
+        return b"\x2a" + _delimited(b"".join([b"\x0a" + _delimited(any_value(v)) for v in value]))
+    if isinstance(value, Mapping):
+        pairs = b"".join([b"\x0a" + key_value(str(k), v) for k, v in value.items()])
+        return b"\x32" + _delimited(pairs)
+    raise TypeError(f"Invalid type {type(value)} of value {value}")
+
+
+def _encode_key_value(key: str, value: Any) -> bytes:
+    return _delimited(b"\x0a" + _delimited(key.encode()) + b"\x12" + _delimited(any_value(value)))
+
+
+def key_value(key: str, value: Any) -> bytes:
+    """A length-prefixed ``KeyValue``; from the cache when the value is a short scalar."""
+    kind = type(value)
+    if kind not in _CACHED_SCALARS:
+        return _encode_key_value(key, value)
+    cache_key = (key, kind, double(value) if kind is float else value)
+    encoded = _kv_cache.get(cache_key)
+    if encoded is None:
+        encoded = _encode_key_value(key, value)
+        if (kind is not str and kind is not bytes) or len(value) <= MAX_CACHED_LENGTH:
+            if len(_kv_cache) >= KV_CACHE_BOUND:
+                _kv_cache.clear()
+            _kv_cache[cache_key] = encoded
+    return encoded
+
+
+def attributes(tag: bytes, attrs: Mapping[str, Any] | None) -> bytes:
+    """Every pair of ``attrs`` as a repeated KeyValue field under the one-byte ``tag``.
+
+    A pair that cannot be encoded is reported (once per value type) and left out, so the span
+    or log record still goes out, as upstream does.
+    """
+    if not attrs:
+        return b""
+    encoded = []
+    for key, value in attrs.items():
+        try:
+            encoded.append(key_value(key, value))
+        except Exception:
+            _report(type(value).__name__)
+    return tag + tag.join(encoded) if encoded else b""
+
+
+def cache_size() -> int:
+    """How many pairs the cache holds (for the tests of its bound)."""
+    return len(_kv_cache)

@@ -1,0 +1,80 @@
+"""``ExportLogsServiceRequest`` bytes for a batch of SDK log records.
+
+The same fields as upstream's log encoder, in field-number order: times, severity, body (always
+present; empty for ``None``), attributes, dropped count, trace flags, trace and span ids (left
+out when 0) and event name. Where upstream would fail the whole batch (a body of a type OTLP
+cannot carry), this reports once and sends the record with an empty body instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import struct
+from collections.abc import Sequence
+
+from huleedu_service_libs._shared.report_once import ReportOnce
+from opentelemetry.sdk._logs import ReadableLogRecord
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.util.instrumentation import InstrumentationScope
+
+from huleedu_otel._setup.otlp._request import encode_request
+from huleedu_otel._setup.otlp._values import any_value, attributes
+from huleedu_otel._setup.otlp._wire import varint
+
+__all__ = ["encode_logs"]
+
+_fixed64 = struct.Struct("<Q").pack
+_fixed32 = struct.Struct("<I").pack
+_report = ReportOnce(
+    logging.getLogger(__name__),
+    "Telemetry could not encode a log body of type %s for OTLP; the record is sent without it",
+)
+
+
+def _delimited(payload: bytes) -> bytes:
+    return varint(len(payload)) + payload
+
+
+def _body(body: object) -> bytes:
+    try:
+        return b"\x2a" + _delimited(any_value(body))
+    except Exception:
+        _report(type(body).__name__)
+        return b"\x2a\x00"
+
+
+def _record(readable: ReadableLogRecord) -> bytes:
+    record = readable.log_record
+    parts = []
+    if record.timestamp:
+        parts.append(b"\x09" + _fixed64(record.timestamp))
+    severity = getattr(record.severity_number, "value", None)
+    if severity:
+        parts.append(b"\x10" + varint(severity))
+    if record.severity_text:
+        parts.append(b"\x1a" + _delimited(record.severity_text.encode()))
+    parts.append(_body(record.body))
+    parts.append(attributes(b"\x32", record.attributes))
+    if readable.dropped_attributes:
+        parts.append(b"\x38" + varint(readable.dropped_attributes))
+    flags = int(record.trace_flags or 0)
+    if flags:
+        parts.append(b"\x45" + _fixed32(flags))
+    if record.trace_id:
+        parts.append(b"\x4a\x10" + record.trace_id.to_bytes(16, "big"))
+    if record.span_id:
+        parts.append(b"\x52\x08" + record.span_id.to_bytes(8, "big"))
+    if record.observed_timestamp:
+        parts.append(b"\x59" + _fixed64(record.observed_timestamp))
+    if record.event_name:
+        parts.append(b"\x62" + _delimited(record.event_name.encode()))
+    return _delimited(b"".join(parts))
+
+
+def _origin(readable: ReadableLogRecord) -> tuple[Resource, InstrumentationScope | None]:
+    return readable.resource, readable.instrumentation_scope or None
+
+
+def encode_logs(batch: Sequence[ReadableLogRecord]) -> bytes:
+    """The serialised ``ExportLogsServiceRequest`` for ``batch``."""
+    return encode_request(batch, _origin, _record)
