@@ -21,6 +21,7 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
+from opentelemetry.util.types import AttributeValue
 
 from benchmarks._harness import Benchmark, Variant, constant
 from huleedu_otel._setup.otlp.logs import encode_logs
@@ -44,7 +45,7 @@ def _spans() -> Sequence[ReadableSpan]:
     db_tracer = provider.get_tracer("huleedu_otel.sqlalchemy", "0.1.0")
     redis_tracer = provider.get_tracer("huleedu_otel.redis", "0.1.0")
     for n in range(BATCH // 3 + 1):
-        server = {
+        server: dict[str, AttributeValue] = {
             "http.request.method": "GET",
             "url.scheme": "http",
             "url.path": "/v1/essays/42",
@@ -56,7 +57,9 @@ def _spans() -> Sequence[ReadableSpan]:
             "client.address": "10.0.3.17",
             "client.port": 40_000 + n,
         }
-        with server_tracer.start_as_current_span("GET /v1/essays/<essay_id>", kind=SpanKind.SERVER, attributes=server):
+        with server_tracer.start_as_current_span(
+            "GET /v1/essays/<essay_id>", kind=SpanKind.SERVER, attributes=server
+        ):
             with db_tracer.start_as_current_span(
                 "SELECT essays",
                 kind=SpanKind.CLIENT,
@@ -87,7 +90,7 @@ def _spans() -> Sequence[ReadableSpan]:
 
 
 def _logs() -> Sequence[ReadableLogRecord]:
-    memory = InMemoryLogRecordExporter()
+    memory = InMemoryLogRecordExporter()  # type: ignore[no-untyped-call]
     provider = LoggerProvider(resource=RESOURCE)
     provider.add_log_record_processor(SimpleLogRecordProcessor(memory))
     logger = provider.get_logger("huleedu_service_libs.logging")

@@ -18,10 +18,10 @@ from opentelemetry.exporter.otlp.proto.common._log_encoder import encode_logs as
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans as upstream_spans
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-from opentelemetry.proto.common.v1.common_pb2 import KeyValue
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.sdk._logs import (
-    LogRecordDroppedAttributesWarning,
     LoggerProvider,
+    LogRecordDroppedAttributesWarning,
     LogRecordLimits,
     ReadableLogRecord,
 )
@@ -57,7 +57,9 @@ SPAN_VALUES = st.one_of(
 #: What a log record carries: any AnyValue, nested.
 ANY_VALUES = st.recursive(
     st.one_of(st.none(), SCALARS),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
     max_leaves=8,
 )
 REMOTE_PARENT = SpanContext(
@@ -72,7 +74,9 @@ REMOTE_PARENT = SpanContext(
 def assert_same_traces(spans: Sequence[ReadableSpan]) -> None:
     ours = ExportTraceServiceRequest.FromString(encode_spans(spans))
     theirs = upstream_spans(spans)
-    assert ours.SerializeToString(deterministic=True) == theirs.SerializeToString(deterministic=True)
+    assert ours.SerializeToString(deterministic=True) == theirs.SerializeToString(
+        deterministic=True
+    )
     if not any(math.isnan(v) for v in _floats(theirs)):
         assert ours == theirs
 
@@ -80,7 +84,9 @@ def assert_same_traces(spans: Sequence[ReadableSpan]) -> None:
 def assert_same_logs(batch: Sequence[ReadableLogRecord]) -> None:
     ours = ExportLogsServiceRequest.FromString(encode_logs(batch))
     theirs = upstream_logs(batch)
-    assert ours.SerializeToString(deterministic=True) == theirs.SerializeToString(deterministic=True)
+    assert ours.SerializeToString(deterministic=True) == theirs.SerializeToString(
+        deterministic=True
+    )
 
 
 def _floats(message: Any) -> Iterator[float]:
@@ -106,8 +112,10 @@ class Spans:
 
 
 class Logs:
-    def __init__(self, resource: Resource = RESOURCE, limits: LogRecordLimits | None = None) -> None:
-        self.exporter = InMemoryLogRecordExporter()
+    def __init__(
+        self, resource: Resource = RESOURCE, limits: LogRecordLimits | None = None
+    ) -> None:
+        self.exporter = InMemoryLogRecordExporter()  # type: ignore[no-untyped-call]
         self.provider = LoggerProvider(resource=resource, log_record_limits=limits)
         self.provider.add_log_record_processor(SimpleLogRecordProcessor(self.exporter))
 
@@ -196,7 +204,8 @@ def test_a_full_span_tree_encodes_as_upstream() -> None:
             failing.record_exception(ValueError("nope"))
             failing.set_status(StatusCode.ERROR)
     finished = spans.finished()
-    assert finished[-1].dropped_attributes and finished[-1].dropped_events
+    assert finished[-1].dropped_attributes
+    assert finished[-1].dropped_events
     assert finished[-1].dropped_links
     assert_same_traces(finished)
 
@@ -246,7 +255,8 @@ def test_log_records_encode_as_upstream() -> None:
     logger.emit(body=None)
     logs.provider.get_logger("other").emit(body=b"raw")
     batch = logs.finished()
-    assert batch[0].log_record.trace_id == 0 and batch[1].log_record.trace_id != 0
+    assert batch[0].log_record.trace_id == 0
+    assert batch[1].log_record.trace_id != 0
     assert batch[1].dropped_attributes == 1
     assert_same_logs(batch)
 
@@ -273,7 +283,8 @@ def test_an_unencodable_attribute_is_left_out_and_reported_once(
 def _decoded(encoded: bytes) -> KeyValue:
     """A cached KeyValue is length-prefixed: a one-byte length for these small ones."""
     assert encoded[0] == len(encoded) - 1
-    return KeyValue.FromString(encoded[1:])
+    decoded: KeyValue = KeyValue.FromString(encoded[1:])
+    return decoded
 
 
 def test_the_cache_tells_bool_int_and_float_apart() -> None:
@@ -282,15 +293,20 @@ def test_the_cache_tells_bool_int_and_float_apart() -> None:
         for value_repr, value in (("True", True), ("1", 1), ("1.0", 1.0))
     }
     assert kinds == {"True": "bool_value", "1": "int_value", "1.0": "double_value"}
-    zero, negative_zero = (_decoded(_values.key_value("z", v)).value.double_value for v in (0.0, -0.0))
-    assert math.copysign(1, zero) == 1 and math.copysign(1, negative_zero) == -1
+    zero, negative_zero = (
+        _decoded(_values.key_value("z", v)).value.double_value for v in (0.0, -0.0)
+    )
+    assert math.copysign(1, zero) == 1
+    assert math.copysign(1, negative_zero) == -1
     assert _values.key_value("k", False) != _values.key_value("k", 0)
 
 
 def test_a_value_seen_twice_encodes_the_same_from_the_cache() -> None:
     first = _values.key_value("db.system.name", "postgresql")
     assert _values.key_value("db.system.name", "postgresql") is first
-    assert _decoded(first) == KeyValue(key="db.system.name", value={"string_value": "postgresql"})
+    assert _decoded(first) == KeyValue(
+        key="db.system.name", value=AnyValue(string_value="postgresql")
+    )
 
 
 def test_the_cache_stays_bounded_and_skips_long_strings() -> None:
@@ -299,5 +315,27 @@ def test_the_cache_stays_bounded_and_skips_long_strings() -> None:
     assert 0 < _values.cache_size() <= _values.KV_CACHE_BOUND
     before = _values.cache_size()
     long_text = "x" * (_values.MAX_CACHED_LENGTH + 1)
-    assert _values.key_value("db.query.text", long_text) == _values.key_value("db.query.text", long_text)
+    assert _values.key_value("db.query.text", long_text) == _values.key_value(
+        "db.query.text", long_text
+    )
     assert _values.cache_size() == before
+
+
+def test_a_hand_made_readable_span_encodes_as_upstream() -> None:
+    """Spans not made by a tracer (plain dict attributes, plain lists) take the public path."""
+    from opentelemetry.sdk.trace import Event as SdkEvent
+
+    span = ReadableSpan(
+        name="imported",
+        context=SpanContext(trace_id=1, span_id=2, is_remote=False),
+        parent=REMOTE_PARENT,
+        resource=RESOURCE,
+        attributes={"plain": "dict", "n": 3},
+        events=[SdkEvent("e", {"k": 1}, timestamp=5)],
+        links=[Link(REMOTE_PARENT, {"l": True})],
+        kind=SpanKind.PRODUCER,
+        status=Status(StatusCode.ERROR, "failed"),
+        start_time=10,
+        end_time=20,
+    )
+    assert_same_traces([span])

@@ -29,7 +29,9 @@ def test_spans_arrive_with_their_attributes_events_and_status() -> None:
             attributes={"http.route": "/essays/{id}", "http.response.status_code": 200, "ok": True},
         ) as span:
             span.add_event("cache.miss", {"cache.key": "essay:1"})
-            with tracer.start_as_current_span("SELECT essays", attributes={"db.system.name": "postgresql"}):
+            with tracer.start_as_current_span(
+                "SELECT essays", attributes={"db.system.name": "postgresql"}
+            ):
                 pass
         provider.shutdown()
         received = {s.name: s for s in receiver.spans()}
@@ -96,5 +98,5 @@ def test_the_grpc_protocol_picks_our_exporters() -> None:
         assert isinstance(log_exporter, BytesLogExporter)
     finally:
         span_exporter.shutdown()
-        log_exporter.shutdown()
+        log_exporter.shutdown()  # type: ignore[no-untyped-call]
         meters.shutdown()

@@ -11,7 +11,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 
 from huleedu_otel._setup.otlp._values import attributes
-from huleedu_otel._setup.otlp._wire import varint
+from huleedu_otel._setup.otlp._wire import delimited
 
 __all__ = ["resource_field", "scope_field"]
 
@@ -23,17 +23,13 @@ _scopes: dict[int, tuple[InstrumentationScope | None, bytes]] = {}
 _FIELD_1 = b"\x0a"
 
 
-def _delimited(payload: bytes) -> bytes:
-    return varint(len(payload)) + payload
-
-
 def resource_field(resource: Resource) -> bytes:
     """Field 1 of ResourceSpans/ResourceLogs: the resource's attributes (always present)."""
     entry = _resources.get(id(resource))
     if entry is None or entry[0] is not resource:
         if len(_resources) >= _BOUND:
             _resources.clear()
-        entry = (resource, _FIELD_1 + _delimited(attributes(b"\x0a", resource.attributes)))
+        entry = (resource, _FIELD_1 + delimited(attributes(b"\x0a", resource.attributes)))
         _resources[id(resource)] = entry
     return entry[1]
 
@@ -43,9 +39,9 @@ def _scope(scope: InstrumentationScope | None) -> bytes:
         return b""
     parts = []
     if scope.name:
-        parts.append(b"\x0a" + _delimited(scope.name.encode()))
+        parts.append(b"\x0a" + delimited(scope.name.encode()))
     if scope.version:
-        parts.append(b"\x12" + _delimited(scope.version.encode()))
+        parts.append(b"\x12" + delimited(scope.version.encode()))
     parts.append(attributes(b"\x1a", scope.attributes))
     return b"".join(parts)
 
@@ -56,6 +52,6 @@ def scope_field(scope: InstrumentationScope | None) -> bytes:
     if entry is None or entry[0] is not scope:
         if len(_scopes) >= _BOUND:
             _scopes.clear()
-        entry = (scope, _FIELD_1 + _delimited(_scope(scope)))
+        entry = (scope, _FIELD_1 + delimited(_scope(scope)))
         _scopes[id(scope)] = entry
     return entry[1]

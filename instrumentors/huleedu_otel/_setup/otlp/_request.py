@@ -15,17 +15,13 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 
 from huleedu_otel._setup.otlp._origin import resource_field, scope_field
-from huleedu_otel._setup.otlp._wire import varint
+from huleedu_otel._setup.otlp._wire import delimited
 
 __all__ = ["encode_request"]
 
 T = TypeVar("T")
 _Scope = InstrumentationScope | None
 _Group = tuple[Resource, list[tuple[_Scope, list[bytes]]]]
-
-
-def _delimited(payload: bytes) -> bytes:
-    return varint(len(payload)) + payload
 
 
 def _group(
@@ -59,7 +55,7 @@ def _find(groups: list[_Group], resource: Resource, scope: _Scope) -> list[bytes
 
 
 def _schema_url(url: str | None) -> bytes:
-    return b"\x1a" + _delimited(url.encode()) if url else b""
+    return b"\x1a" + delimited(url.encode()) if url else b""
 
 
 def encode_request(
@@ -78,7 +74,7 @@ def encode_request(
                 + b"\x12".join(encoded)
                 + _schema_url(scope.schema_url if scope else None)
             )
-            parts.append(b"\x12" + _delimited(body))
+            parts.append(b"\x12" + delimited(body))
         parts.append(_schema_url(resource.schema_url))
-        out.append(b"\x0a" + _delimited(b"".join(parts)))
+        out.append(b"\x0a" + delimited(b"".join(parts)))
     return b"".join(out)

@@ -7,7 +7,16 @@ from __future__ import annotations
 
 import struct
 
-__all__ = ["INT64_MAX", "INT64_MIN", "double", "fixed32", "fixed64", "int64", "length_delimited", "varint"]
+__all__ = [
+    "INT64_MAX",
+    "INT64_MIN",
+    "double",
+    "fixed32",
+    "fixed64",
+    "int64",
+    "delimited",
+    "varint",
+]
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
@@ -38,9 +47,9 @@ def int64(value: int) -> bytes:
     return varint(value & 0xFFFFFFFFFFFFFFFF) if value < 0 else varint(value)
 
 
-def length_delimited(tag: bytes, payload: bytes) -> bytes:
-    """A bytes/string/message field: tag, payload length, payload."""
-    return tag + varint(len(payload)) + payload
+def delimited(payload: bytes) -> bytes:
+    """A length-delimited payload (bytes, string, message) without its tag: length, payload."""
+    return varint(len(payload)) + payload
 
 
 def fixed64(value: int) -> bytes:

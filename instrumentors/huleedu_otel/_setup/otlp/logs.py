@@ -12,14 +12,14 @@ import logging
 import struct
 from collections.abc import Sequence
 
-from huleedu_service_libs._shared.report_once import ReportOnce
 from opentelemetry.sdk._logs import ReadableLogRecord
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 
 from huleedu_otel._setup.otlp._request import encode_request
 from huleedu_otel._setup.otlp._values import any_value, attributes
-from huleedu_otel._setup.otlp._wire import varint
+from huleedu_otel._setup.otlp._wire import delimited, varint
+from huleedu_service_libs._shared.report_once import ReportOnce
 
 __all__ = ["encode_logs"]
 
@@ -31,13 +31,9 @@ _report = ReportOnce(
 )
 
 
-def _delimited(payload: bytes) -> bytes:
-    return varint(len(payload)) + payload
-
-
 def _body(body: object) -> bytes:
     try:
-        return b"\x2a" + _delimited(any_value(body))
+        return b"\x2a" + delimited(any_value(body))
     except Exception:
         _report(type(body).__name__)
         return b"\x2a\x00"
@@ -52,7 +48,7 @@ def _record(readable: ReadableLogRecord) -> bytes:
     if severity:
         parts.append(b"\x10" + varint(severity))
     if record.severity_text:
-        parts.append(b"\x1a" + _delimited(record.severity_text.encode()))
+        parts.append(b"\x1a" + delimited(record.severity_text.encode()))
     parts.append(_body(record.body))
     parts.append(attributes(b"\x32", record.attributes))
     if readable.dropped_attributes:
@@ -67,8 +63,8 @@ def _record(readable: ReadableLogRecord) -> bytes:
     if record.observed_timestamp:
         parts.append(b"\x59" + _fixed64(record.observed_timestamp))
     if record.event_name:
-        parts.append(b"\x62" + _delimited(record.event_name.encode()))
-    return _delimited(b"".join(parts))
+        parts.append(b"\x62" + delimited(record.event_name.encode()))
+    return delimited(b"".join(parts))
 
 
 def _origin(readable: ReadableLogRecord) -> tuple[Resource, InstrumentationScope | None]:

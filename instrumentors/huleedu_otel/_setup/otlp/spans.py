@@ -9,21 +9,25 @@ say the parent's remoteness is known (and whether it is remote).
 from __future__ import annotations
 
 import struct
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
+from opentelemetry.attributes import BoundedAttributes
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Event, ReadableSpan
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
-from opentelemetry.trace import Link, SpanContext, SpanKind, Status
+from opentelemetry.trace import Link, SpanContext, SpanKind, Status, StatusCode
 from opentelemetry.trace.span import TraceState
 
 from huleedu_otel._setup.otlp._request import encode_request
 from huleedu_otel._setup.otlp._values import attributes
-from huleedu_otel._setup.otlp._wire import varint
+from huleedu_otel._setup.otlp._wire import delimited, varint
 
 __all__ = ["encode_spans"]
 
 _fixed64 = struct.Struct("<Q").pack
+
+
 #: Span.kind (field 6): the OTLP enum is the SDK's value plus one (0 is UNSPECIFIED there).
 _KIND = {kind: b"\x30" + varint(kind.value + 1) for kind in SpanKind}
 #: SpanFlags: CONTEXT_HAS_IS_REMOTE (0x100), plus CONTEXT_IS_REMOTE (0x200) for a remote parent.
@@ -37,18 +41,21 @@ _LINK_FLAGS = {
     False: b"\x35" + struct.pack("<I", _HAS_IS_REMOTE),
     True: b"\x35" + struct.pack("<I", _HAS_IS_REMOTE | _IS_REMOTE),
 }
-_EMPTY_STATUS = b"\x7a\x00"
-
-
-def _delimited(payload: bytes) -> bytes:
-    return varint(len(payload)) + payload
+#: Span.status (field 15) without a description: only the code (field 3), left out when UNSET.
+_BARE_STATUS = {
+    code: b"\x7a" + delimited(b"\x18" + varint(code.value) if code.value else b"")
+    for code in StatusCode
+}
+_names: dict[str, bytes] = {}
+_NAMES_BOUND = 1024
+_NAME_CACHED_LENGTH = 256
 
 
 def _trace_state(state: TraceState | None) -> bytes:
     if not state:
         return b""
     joined = ",".join([f"{key}={value}" for key, value in state.items()])
-    return b"\x1a" + _delimited(joined.encode()) if joined else b""
+    return b"\x1a" + delimited(joined.encode()) if joined else b""
 
 
 def _event(event: Event) -> bytes:
@@ -56,11 +63,11 @@ def _event(event: Event) -> bytes:
     if event.timestamp:
         parts.append(b"\x09" + _fixed64(event.timestamp))
     if event.name:
-        parts.append(b"\x12" + _delimited(event.name.encode()))
+        parts.append(b"\x12" + delimited(event.name.encode()))
     parts.append(attributes(b"\x1a", event.attributes))
     if event.dropped_attributes:
         parts.append(b"\x20" + varint(event.dropped_attributes))
-    return b"\x5a" + _delimited(b"".join(parts))
+    return b"\x5a" + delimited(b"".join(parts))
 
 
 def _link(link: Link) -> bytes:
@@ -73,51 +80,79 @@ def _link(link: Link) -> bytes:
     if link.dropped_attributes:
         parts.append(b"\x28" + varint(link.dropped_attributes))
     parts.append(_LINK_FLAGS[bool(context.is_remote)])
-    return b"\x6a" + _delimited(b"".join(parts))
+    return b"\x6a" + delimited(b"".join(parts))
 
 
 def _status(status: Status | None) -> bytes:
     if status is None:
         return b""
-    code = status.status_code.value
-    if not code and not status.description:
-        return _EMPTY_STATUS
-    body = b"\x12" + _delimited(status.description.encode()) if status.description else b""
-    if code:
-        body += b"\x18" + varint(code)
-    return b"\x7a" + _delimited(body)
+    if not status.description:
+        return _BARE_STATUS[status.status_code]
+    body = b"\x12" + delimited(status.description.encode())
+    if status.status_code.value:
+        body += b"\x18" + varint(status.status_code.value)
+    return b"\x7a" + delimited(body)
+
+
+def _span_attributes(span: ReadableSpan) -> Mapping[str, Any] | None:
+    """The span's own BoundedAttributes where the SDK keeps them: its public ``attributes``
+    wraps them in a new MappingProxyType, which hides the plain dict inside."""
+    inner = getattr(span, "_attributes", None)
+    return inner if isinstance(inner, BoundedAttributes) else span.attributes
+
+
+def _recorded(span: ReadableSpan, private: str) -> bool:
+    """False when the SDK's own list (events, links) is there and empty: the public property
+    copies it into a new tuple, which costs more than the rest of an empty field."""
+    inner = getattr(span, private, None)
+    return inner is None or bool(inner)
+
+
+def _name(name: str) -> bytes:
+    """Span names repeat (a route, a statement's operation): their field bytes are kept."""
+    encoded = _names.get(name)
+    if encoded is None:
+        encoded = b"\x2a" + delimited(name.encode()) if name else b""
+        if len(_names) >= _NAMES_BOUND:
+            _names.clear()
+        if len(name) <= _NAME_CACHED_LENGTH:
+            _names[name] = encoded
+    return encoded
 
 
 def _span(span: ReadableSpan) -> bytes:
     context = span.get_span_context()
     assert context is not None  # a finished SDK span always has one
     parent: SpanContext | None = span.parent
+    start, end = span.start_time, span.end_time
+    dropped_attributes, dropped_events, dropped_links = (
+        span.dropped_attributes,
+        span.dropped_events,
+        span.dropped_links,
+    )
     parts = [
         b"\x0a\x10" + context.trace_id.to_bytes(16, "big"),
         b"\x12\x08" + context.span_id.to_bytes(8, "big"),
         _trace_state(context.trace_state),
+        b"\x22\x08" + parent.span_id.to_bytes(8, "big") if parent else b"",
+        _name(span.name),
+        _KIND[span.kind],
+        b"\x39" + _fixed64(start) if start else b"",
+        b"\x41" + _fixed64(end) if end else b"",
+        attributes(b"\x4a", _span_attributes(span)),
+        b"\x50" + varint(dropped_attributes) if dropped_attributes else b"",
     ]
-    if parent:
-        parts.append(b"\x22\x08" + parent.span_id.to_bytes(8, "big"))
-    if span.name:
-        parts.append(b"\x2a" + _delimited(span.name.encode()))
-    parts.append(_KIND[span.kind])
-    if span.start_time:
-        parts.append(b"\x39" + _fixed64(span.start_time))
-    if span.end_time:
-        parts.append(b"\x41" + _fixed64(span.end_time))
-    parts.append(attributes(b"\x4a", span.attributes))
-    if span.dropped_attributes:
-        parts.append(b"\x50" + varint(span.dropped_attributes))
-    parts.extend([_event(event) for event in span.events])
-    if span.dropped_events:
-        parts.append(b"\x60" + varint(span.dropped_events))
-    parts.extend([_link(link) for link in span.links])
-    if span.dropped_links:
-        parts.append(b"\x70" + varint(span.dropped_links))
+    if _recorded(span, "_events"):
+        parts.extend([_event(event) for event in span.events])
+    if dropped_events:
+        parts.append(b"\x60" + varint(dropped_events))
+    if _recorded(span, "_links"):
+        parts.extend([_link(link) for link in span.links])
+    if dropped_links:
+        parts.append(b"\x70" + varint(dropped_links))
     parts.append(_status(span.status))
     parts.append(_SPAN_FLAGS[bool(parent and parent.is_remote)])
-    return _delimited(b"".join(parts))
+    return delimited(b"".join(parts))
 
 
 def _origin(span: ReadableSpan) -> tuple[Resource, InstrumentationScope | None]:
