@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import grpc
+import pytest
 from opentelemetry._logs import SeverityNumber
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
@@ -18,9 +20,14 @@ from huleedu_otel.testing.receiver import OtlpReceiver, attributes_of
 RESOURCE = Resource({"service.name": "essays"})
 
 
-def test_spans_arrive_with_their_attributes_events_and_status() -> None:
+@pytest.mark.parametrize("compression", [None, grpc.Compression.Gzip], ids=["plain", "gzip"])
+def test_spans_arrive_with_their_attributes_events_and_parent(
+    compression: grpc.Compression | None,
+) -> None:
     with OtlpReceiver() as receiver:
-        exporter = BytesSpanExporter(endpoint=receiver.endpoint, insecure=True)
+        exporter = BytesSpanExporter(
+            endpoint=receiver.endpoint, insecure=True, compression=compression
+        )
         provider = TracerProvider(resource=RESOURCE)
         provider.add_span_processor(SimpleSpanProcessor(exporter))
         tracer = provider.get_tracer("essays.api", "1.0")

@@ -4,7 +4,7 @@ Most attributes a service sets repeat from request to request (a method, a route
 system, a statement text, a server address), so the encoded ``KeyValue`` of a (key, scalar value)
 pair is kept and reused. The cache key holds the value's type, so ``True``, ``1`` and ``1.0``
 never share an entry, and floats are keyed by their bits, so ``0.0`` and ``-0.0`` do not either.
-The cache is cleared when it reaches its bound, and long strings are never kept.
+The cache is cleared when it reaches its bound, and long strings (value or key) are never kept.
 
 A ``KeyValue`` is returned length-prefixed (length varint + message), so the caller only puts
 its own one-byte field tag in front: attribute lists sit under different field numbers in
@@ -85,7 +85,8 @@ def key_value(key: str, value: Any) -> bytes:
     encoded = _kv_cache.get(cache_key)
     if encoded is None:
         encoded = _encode_key_value(key, value)
-        if (kind is not str and kind is not bytes) or len(value) <= MAX_CACHED_LENGTH:
+        short_value = (kind is not str and kind is not bytes) or len(value) <= MAX_CACHED_LENGTH
+        if short_value and len(key) <= MAX_CACHED_LENGTH:
             if len(_kv_cache) >= KV_CACHE_BOUND:
                 _kv_cache.clear()
             _kv_cache[cache_key] = encoded
