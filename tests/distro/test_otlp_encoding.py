@@ -256,6 +256,7 @@ def test_log_records_encode_as_upstream() -> None:
             timestamp=1_700_000_000_000_000_000,
         )
     logger.emit(body=None)
+    logger.emit(body="", severity_text="")
     logs.provider.get_logger("other").emit(body=b"raw")
     batch = logs.finished()
     assert batch[0].log_record.trace_id == 0

@@ -40,6 +40,7 @@ _report = ReportOnce(
 #: (key, type, value) -> length-prefixed KeyValue; module-level so every exporter shares it.
 #: Plain dict operations are atomic under the GIL, and a clear racing a fill only costs a miss.
 _kv_cache: dict[tuple[str, type, object], bytes] = {}
+_texts: dict[tuple[bytes, str], bytes] = {}
 _CACHED_SCALARS = frozenset({str, bool, int, float, bytes})
 
 _TRUE = b"\x10\x01"
@@ -90,6 +91,20 @@ def key_value(key: str, value: Any) -> bytes:
             if len(_kv_cache) >= KV_CACHE_BOUND:
                 _kv_cache.clear()
             _kv_cache[cache_key] = encoded
+    return encoded
+
+
+def text_field(tag: bytes, text: str) -> bytes:
+    """A string field whose values repeat (span names, severity texts, log messages), kept by
+    (tag, text) under the same bounds as the pairs; an empty string is no field (proto3)."""
+    cache_key = (tag, text)
+    encoded = _texts.get(cache_key)
+    if encoded is None:
+        encoded = tag + delimited(text.encode()) if text else b""
+        if len(text) <= MAX_CACHED_LENGTH:
+            if len(_texts) >= KV_CACHE_BOUND:
+                _texts.clear()
+            _texts[cache_key] = encoded
     return encoded
 
 

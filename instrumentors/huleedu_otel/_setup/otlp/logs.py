@@ -17,7 +17,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 
 from huleedu_otel._setup.otlp._request import encode_request
-from huleedu_otel._setup.otlp._values import any_value, attributes
+from huleedu_otel._setup.otlp._values import any_value, attributes, text_field
 from huleedu_otel._setup.otlp._wire import delimited, varint
 from huleedu_service_libs._shared.report_once import ReportOnce
 
@@ -31,7 +31,14 @@ _report = ReportOnce(
 )
 
 
+#: LogRecord.body (field 5) holding AnyValue.string_value (field 1): the common case.
+_STRING_BODY = b"\x2a"
+
+
 def _body(body: object) -> bytes:
+    if type(body) is str:
+        inner = text_field(b"\x0a", body) or b"\x0a\x00"
+        return _STRING_BODY + delimited(inner)
     try:
         return b"\x2a" + delimited(any_value(body))
     except Exception:
@@ -48,7 +55,7 @@ def _record(readable: ReadableLogRecord) -> bytes:
     if severity:
         parts.append(b"\x10" + varint(severity))
     if record.severity_text:
-        parts.append(b"\x1a" + delimited(record.severity_text.encode()))
+        parts.append(text_field(b"\x1a", record.severity_text))
     parts.append(_body(record.body))
     parts.append(attributes(b"\x32", record.attributes))
     if readable.dropped_attributes:
@@ -63,7 +70,7 @@ def _record(readable: ReadableLogRecord) -> bytes:
     if record.observed_timestamp:
         parts.append(b"\x59" + _fixed64(record.observed_timestamp))
     if record.event_name:
-        parts.append(b"\x62" + delimited(record.event_name.encode()))
+        parts.append(text_field(b"\x62", record.event_name))
     return delimited(b"".join(parts))
 
 

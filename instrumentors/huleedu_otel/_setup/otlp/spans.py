@@ -20,7 +20,7 @@ from opentelemetry.trace import Link, SpanContext, SpanKind, Status, StatusCode
 from opentelemetry.trace.span import TraceState
 
 from huleedu_otel._setup.otlp._request import encode_request
-from huleedu_otel._setup.otlp._values import attributes
+from huleedu_otel._setup.otlp._values import attributes, text_field
 from huleedu_otel._setup.otlp._wire import delimited, varint
 
 __all__ = ["encode_spans"]
@@ -46,9 +46,6 @@ _BARE_STATUS = {
     code: b"\x7a" + delimited(b"\x18" + varint(code.value) if code.value else b"")
     for code in StatusCode
 }
-_names: dict[str, bytes] = {}
-_NAMES_BOUND = 1024
-_NAME_CACHED_LENGTH = 256
 
 
 def _trace_state(state: TraceState | None) -> bytes:
@@ -108,18 +105,6 @@ def _recorded(span: ReadableSpan, private: str) -> bool:
     return inner is None or bool(inner)
 
 
-def _name(name: str) -> bytes:
-    """Span names repeat (a route, a statement's operation): their field bytes are kept."""
-    encoded = _names.get(name)
-    if encoded is None:
-        encoded = b"\x2a" + delimited(name.encode()) if name else b""
-        if len(_names) >= _NAMES_BOUND:
-            _names.clear()
-        if len(name) <= _NAME_CACHED_LENGTH:
-            _names[name] = encoded
-    return encoded
-
-
 def _span(span: ReadableSpan) -> bytes:
     context = span.get_span_context()
     assert context is not None  # a finished SDK span always has one
@@ -135,7 +120,7 @@ def _span(span: ReadableSpan) -> bytes:
         b"\x12\x08" + context.span_id.to_bytes(8, "big"),
         _trace_state(context.trace_state),
         b"\x22\x08" + parent.span_id.to_bytes(8, "big") if parent else b"",
-        _name(span.name),
+        text_field(b"\x2a", span.name),
         _KIND[span.kind],
         b"\x39" + _fixed64(start) if start else b"",
         b"\x41" + _fixed64(end) if end else b"",
