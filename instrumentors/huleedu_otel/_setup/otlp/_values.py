@@ -27,6 +27,7 @@ __all__ = [
     "attributes",
     "cache_size",
     "key_value",
+    "text_field",
 ]
 
 KV_CACHE_BOUND = 4096

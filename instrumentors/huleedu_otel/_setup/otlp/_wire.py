@@ -21,9 +21,10 @@ __all__ = [
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 
-_fixed64 = struct.Struct("<Q").pack
-_fixed32 = struct.Struct("<I").pack
-_double = struct.Struct("<d").pack
+#: Little-endian fixed-width fields: the bound ``pack`` methods themselves, no wrapper call.
+fixed64 = struct.Struct("<Q").pack
+fixed32 = struct.Struct("<I").pack
+double = struct.Struct("<d").pack
 #: Varints below 128 are one byte; a table skips the loop for the most common lengths and counts.
 _SMALL = tuple(bytes((n,)) for n in range(128))
 
@@ -50,15 +51,3 @@ def int64(value: int) -> bytes:
 def delimited(payload: bytes) -> bytes:
     """A length-delimited payload (bytes, string, message) without its tag: length, payload."""
     return varint(len(payload)) + payload
-
-
-def fixed64(value: int) -> bytes:
-    return _fixed64(value)
-
-
-def fixed32(value: int) -> bytes:
-    return _fixed32(value)
-
-
-def double(value: float) -> bytes:
-    return _double(value)

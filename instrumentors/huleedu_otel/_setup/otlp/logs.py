@@ -9,7 +9,6 @@ cannot carry), this reports once and sends the record with an empty body instead
 from __future__ import annotations
 
 import logging
-import struct
 from collections.abc import Sequence
 
 from opentelemetry.sdk._logs import ReadableLogRecord
@@ -18,13 +17,11 @@ from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 
 from huleedu_otel._setup.otlp._request import encode_request
 from huleedu_otel._setup.otlp._values import any_value, attributes, text_field
-from huleedu_otel._setup.otlp._wire import delimited, varint
+from huleedu_otel._setup.otlp._wire import delimited, fixed32, fixed64, varint
 from huleedu_service_libs._shared.report_once import ReportOnce
 
 __all__ = ["encode_logs"]
 
-_fixed64 = struct.Struct("<Q").pack
-_fixed32 = struct.Struct("<I").pack
 _report = ReportOnce(
     logging.getLogger(__name__),
     "Telemetry could not encode a log body of type %s for OTLP; the record is sent without it",
@@ -50,7 +47,7 @@ def _record(readable: ReadableLogRecord) -> bytes:
     record = readable.log_record
     parts = []
     if record.timestamp:
-        parts.append(b"\x09" + _fixed64(record.timestamp))
+        parts.append(b"\x09" + fixed64(record.timestamp))
     severity = getattr(record.severity_number, "value", None)
     if severity:
         parts.append(b"\x10" + varint(severity))
@@ -62,13 +59,13 @@ def _record(readable: ReadableLogRecord) -> bytes:
         parts.append(b"\x38" + varint(readable.dropped_attributes))
     flags = int(record.trace_flags or 0)
     if flags:
-        parts.append(b"\x45" + _fixed32(flags))
+        parts.append(b"\x45" + fixed32(flags))
     if record.trace_id:
         parts.append(b"\x4a\x10" + record.trace_id.to_bytes(16, "big"))
     if record.span_id:
         parts.append(b"\x52\x08" + record.span_id.to_bytes(8, "big"))
     if record.observed_timestamp:
-        parts.append(b"\x59" + _fixed64(record.observed_timestamp))
+        parts.append(b"\x59" + fixed64(record.observed_timestamp))
     if record.event_name:
         parts.append(text_field(b"\x62", record.event_name))
     return delimited(b"".join(parts))

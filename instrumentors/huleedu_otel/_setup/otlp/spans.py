@@ -8,7 +8,6 @@ say the parent's remoteness is known (and whether it is remote).
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -21,11 +20,9 @@ from opentelemetry.trace.span import TraceState
 
 from huleedu_otel._setup.otlp._request import encode_request
 from huleedu_otel._setup.otlp._values import attributes, text_field
-from huleedu_otel._setup.otlp._wire import delimited, varint
+from huleedu_otel._setup.otlp._wire import delimited, fixed32, fixed64, varint
 
 __all__ = ["encode_spans"]
-
-_fixed64 = struct.Struct("<Q").pack
 
 
 #: Span.kind (field 6): the OTLP enum is the SDK's value plus one (0 is UNSPECIFIED there).
@@ -34,12 +31,12 @@ _KIND = {kind: b"\x30" + varint(kind.value + 1) for kind in SpanKind}
 _HAS_IS_REMOTE = 0x100
 _IS_REMOTE = 0x200
 _SPAN_FLAGS = {
-    False: b"\x85\x01" + struct.pack("<I", _HAS_IS_REMOTE),
-    True: b"\x85\x01" + struct.pack("<I", _HAS_IS_REMOTE | _IS_REMOTE),
+    False: b"\x85\x01" + fixed32(_HAS_IS_REMOTE),
+    True: b"\x85\x01" + fixed32(_HAS_IS_REMOTE | _IS_REMOTE),
 }
 _LINK_FLAGS = {
-    False: b"\x35" + struct.pack("<I", _HAS_IS_REMOTE),
-    True: b"\x35" + struct.pack("<I", _HAS_IS_REMOTE | _IS_REMOTE),
+    False: b"\x35" + fixed32(_HAS_IS_REMOTE),
+    True: b"\x35" + fixed32(_HAS_IS_REMOTE | _IS_REMOTE),
 }
 #: Span.status (field 15) without a description: only the code (field 3), left out when UNSET.
 _BARE_STATUS = {
@@ -58,7 +55,7 @@ def _trace_state(state: TraceState | None) -> bytes:
 def _event(event: Event) -> bytes:
     parts = []
     if event.timestamp:
-        parts.append(b"\x09" + _fixed64(event.timestamp))
+        parts.append(b"\x09" + fixed64(event.timestamp))
     if event.name:
         parts.append(b"\x12" + delimited(event.name.encode()))
     parts.append(attributes(b"\x1a", event.attributes))
@@ -122,8 +119,8 @@ def _span(span: ReadableSpan) -> bytes:
         b"\x22\x08" + parent.span_id.to_bytes(8, "big") if parent else b"",
         text_field(b"\x2a", span.name),
         _KIND[span.kind],
-        b"\x39" + _fixed64(start) if start else b"",
-        b"\x41" + _fixed64(end) if end else b"",
+        b"\x39" + fixed64(start) if start else b"",
+        b"\x41" + fixed64(end) if end else b"",
         attributes(b"\x4a", _span_attributes(span)),
         b"\x50" + varint(dropped_attributes) if dropped_attributes else b"",
     ]
