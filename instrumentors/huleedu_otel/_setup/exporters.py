@@ -1,6 +1,9 @@
 """Exporters by name; each OTLP exporter reads its own ``OTEL_EXPORTER_OTLP_*`` variables.
 
-Span and log exporters get the meter provider their own export counters report to.
+Span and log exporters get the meter provider their own export counters report to. Over gRPC
+they are upstream's exporters with our byte encoder (see ``otlp``), since they run per request;
+over http/protobuf upstream's ``export()`` encodes inline, so those keep upstream's encoder, as
+do the metric exporters (periodic, not per request).
 """
 
 from __future__ import annotations
@@ -15,9 +18,9 @@ def span_exporter(name: str, protocol: str, meter_provider: MeterProvider) -> Sp
     if name == "console":
         return ConsoleSpanExporter()
     if protocol == "grpc":
-        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+        from huleedu_otel._setup.otlp.grpc import BytesSpanExporter
 
-        return OTLPSpanExporter(meter_provider=meter_provider)
+        return BytesSpanExporter(meter_provider=meter_provider)
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
         OTLPSpanExporter as HttpSpanExporter,
     )
@@ -43,9 +46,9 @@ def log_exporter(name: str, protocol: str, meter_provider: MeterProvider) -> Log
     if name == "console":
         return ConsoleLogRecordExporter()
     if protocol == "grpc":
-        from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter
+        from huleedu_otel._setup.otlp.grpc import BytesLogExporter
 
-        return OTLPLogExporter(meter_provider=meter_provider)
+        return BytesLogExporter(meter_provider=meter_provider)
     from opentelemetry.exporter.otlp.proto.http._log_exporter import (
         OTLPLogExporter as HttpLogExporter,
     )
