@@ -1,9 +1,9 @@
 """Exporters by name; each OTLP exporter reads its own ``OTEL_EXPORTER_OTLP_*`` variables.
 
 Span and log exporters get the meter provider their own export counters report to. Over gRPC
-they are upstream's exporters with our byte encoder (see ``otlp``), since they run per request;
-over http/protobuf upstream's ``export()`` encodes inline, so those keep upstream's encoder, as
-do the metric exporters (periodic, not per request).
+and http/protobuf alike they are upstream's exporters with our byte encoder (see ``otlp``),
+since they run per request; the metric exporters keep upstream's encoder (periodic, not per
+request).
 """
 
 from __future__ import annotations
@@ -21,11 +21,9 @@ def span_exporter(name: str, protocol: str, meter_provider: MeterProvider) -> Sp
         from huleedu_otel._setup.otlp.grpc import BytesSpanExporter
 
         return BytesSpanExporter(meter_provider=meter_provider)
-    from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
-        OTLPSpanExporter as HttpSpanExporter,
-    )
+    from huleedu_otel._setup.otlp.http import BytesHttpSpanExporter
 
-    return HttpSpanExporter(meter_provider=meter_provider)
+    return BytesHttpSpanExporter(meter_provider=meter_provider)
 
 
 def metric_exporter(name: str, protocol: str) -> MetricExporter:
@@ -49,8 +47,6 @@ def log_exporter(name: str, protocol: str, meter_provider: MeterProvider) -> Log
         from huleedu_otel._setup.otlp.grpc import BytesLogExporter
 
         return BytesLogExporter(meter_provider=meter_provider)
-    from opentelemetry.exporter.otlp.proto.http._log_exporter import (
-        OTLPLogExporter as HttpLogExporter,
-    )
+    from huleedu_otel._setup.otlp.http import BytesHttpLogExporter
 
-    return HttpLogExporter(meter_provider=meter_provider)
+    return BytesHttpLogExporter(meter_provider=meter_provider)
