@@ -159,32 +159,17 @@ class KafkaBus:
             client_id=self.client_id,
         )
         try:
-            record_metadata = await self._traced_send(
-                producer, span, topic, envelope, key, _headers(envelope, headers)
-            )
+            headers_out = _headers(envelope, headers)
+            value = _traced_value(span, envelope, headers_out)
+            token = context.attach(span.context())
+            try:
+                record_metadata = await self._send(producer, topic, value, key, headers_out)
+            finally:
+                context.detach(token)
         except BaseException as error:
             span.failed(error)
             raise
         span.acknowledged(record_metadata)
-
-    async def _traced_send(
-        self,
-        producer: AIOKafkaProducer,
-        span: SendSpan,
-        topic: str,
-        envelope: EventEnvelope[Any],
-        key: str | None,
-        headers: list[tuple[str, bytes]],
-    ) -> Any:
-        """Inject the span's context into a copy of the envelope and the headers, then send."""
-        metadata = dict(envelope.metadata)
-        span.inject(headers, metadata)
-        value = _serialize(_with_metadata(envelope, metadata))
-        token = context.attach(span.context())
-        try:
-            return await self._send(producer, topic, value, key, headers)
-        finally:
-            context.detach(token)
 
     async def _send(
         self,
@@ -220,6 +205,15 @@ class KafkaBus:
         if self._producer is None:
             raise KafkaNotStartedError(f"KafkaBus {self.client_id!r}: publish before start()")
         return self._producer
+
+
+def _traced_value(
+    span: SendSpan, envelope: EventEnvelope[Any], headers: list[tuple[str, bytes]]
+) -> bytes:
+    """Inject the span's context into the headers and a copy of the envelope; serialize that."""
+    metadata = dict(envelope.metadata)
+    span.inject(headers, metadata)
+    return _serialize(_with_metadata(envelope, metadata))
 
 
 def _task_cancelled() -> bool:
