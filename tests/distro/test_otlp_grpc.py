@@ -7,13 +7,11 @@ import pytest
 from opentelemetry._logs import SeverityNumber
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
-from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from huleedu_otel._setup import exporters
 from huleedu_otel._setup.otlp.grpc import BytesLogExporter, BytesSpanExporter
 from huleedu_otel.testing.receiver import OtlpReceiver, attributes_of
 
@@ -94,16 +92,3 @@ def test_a_reconnected_exporter_still_sends_our_bytes() -> None:
         finally:
             exporter.shutdown()
         assert [s.name for s in receiver.spans()] == ["after reconnect"]
-
-
-def test_the_grpc_protocol_picks_our_exporters() -> None:
-    meters = MeterProvider()
-    span_exporter = exporters.span_exporter("otlp", "grpc", meters)
-    log_exporter = exporters.log_exporter("otlp", "grpc", meters)
-    try:
-        assert isinstance(span_exporter, BytesSpanExporter)
-        assert isinstance(log_exporter, BytesLogExporter)
-    finally:
-        span_exporter.shutdown()
-        log_exporter.shutdown()  # type: ignore[no-untyped-call]
-        meters.shutdown()

@@ -1,8 +1,11 @@
 """Our http/protobuf span and log exporters deliver to a real OTLP/HTTP receiver; upstream's size
-limit and error handling still apply."""
+limit and error handling still apply; each protocol picks our exporters."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from opentelemetry._logs import SeverityNumber
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
@@ -13,6 +16,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from huleedu_otel._setup import exporters
+from huleedu_otel._setup.otlp.grpc import BytesLogExporter, BytesSpanExporter
 from huleedu_otel._setup.otlp.http import BytesHttpLogExporter, BytesHttpSpanExporter
 from huleedu_otel.testing.receiver import OtlpReceiver, attributes_of
 from tests.deployment._otlp_http import OtlpHttpReceiver
@@ -34,13 +38,18 @@ def _finished_spans() -> list[ReadableSpan]:
     return list(memory.get_finished_spans())
 
 
+def _export_once(endpoint: str, **options: Any) -> SpanExportResult:
+    """One batch through a new exporter, shut down afterwards."""
+    exporter = BytesHttpSpanExporter(endpoint=endpoint, **options)
+    try:
+        return exporter.export(_finished_spans())
+    finally:
+        exporter.shutdown()
+
+
 def test_spans_arrive_over_http_with_their_attributes_and_parent() -> None:
     with OtlpReceiver() as sink, OtlpHttpReceiver(sink) as receiver:
-        exporter = BytesHttpSpanExporter(endpoint=f"{receiver.endpoint}/v1/traces")
-        try:
-            assert exporter.export(_finished_spans()) is SpanExportResult.SUCCESS
-        finally:
-            exporter.shutdown()
+        assert _export_once(f"{receiver.endpoint}/v1/traces") is SpanExportResult.SUCCESS
         received = {s.name: s for s in sink.spans()}
     assert receiver.paths == ["/v1/traces"]
     assert received["GET /essays/{id}"].attributes == {"http.route": "/essays/{id}"}
@@ -69,24 +78,15 @@ def test_log_records_arrive_over_http_with_body_and_severity() -> None:
 
 def test_a_batch_over_the_size_limit_fails_and_sends_nothing() -> None:
     with OtlpReceiver() as sink, OtlpHttpReceiver(sink) as receiver:
-        exporter = BytesHttpSpanExporter(
-            endpoint=f"{receiver.endpoint}/v1/traces", max_request_size=10
-        )
-        try:
-            assert exporter.export(_finished_spans()) is SpanExportResult.FAILURE
-        finally:
-            exporter.shutdown()
+        limited = _export_once(f"{receiver.endpoint}/v1/traces", max_request_size=10)
+        assert limited is SpanExportResult.FAILURE
     assert receiver.paths == []
 
 
 def test_a_refused_request_is_a_failed_export() -> None:
     """The receiver answers 404 for an unknown path: the export fails instead of passing."""
     with OtlpReceiver() as sink, OtlpHttpReceiver(sink) as receiver:
-        exporter = BytesHttpSpanExporter(endpoint=f"{receiver.endpoint}/v1/elsewhere")
-        try:
-            assert exporter.export(_finished_spans()) is SpanExportResult.FAILURE
-        finally:
-            exporter.shutdown()
+        assert _export_once(f"{receiver.endpoint}/v1/elsewhere") is SpanExportResult.FAILURE
     assert sink.spans() == []
 
 
@@ -98,13 +98,22 @@ def test_an_exporter_shut_down_sends_nothing() -> None:
     assert receiver.paths == []
 
 
-def test_the_http_protocol_picks_our_exporters() -> None:
+@pytest.mark.parametrize(
+    ("protocol", "span_class", "log_class"),
+    [
+        ("grpc", BytesSpanExporter, BytesLogExporter),
+        ("http/protobuf", BytesHttpSpanExporter, BytesHttpLogExporter),
+    ],
+)
+def test_each_protocol_picks_our_exporters(
+    protocol: str, span_class: type[object], log_class: type[object]
+) -> None:
     meters = MeterProvider()
-    span_exporter = exporters.span_exporter("otlp", "http/protobuf", meters)
-    log_exporter = exporters.log_exporter("otlp", "http/protobuf", meters)
+    span_exporter = exporters.span_exporter("otlp", protocol, meters)
+    log_exporter = exporters.log_exporter("otlp", protocol, meters)
     try:
-        assert isinstance(span_exporter, BytesHttpSpanExporter)
-        assert isinstance(log_exporter, BytesHttpLogExporter)
+        assert isinstance(span_exporter, span_class)
+        assert isinstance(log_exporter, log_class)
     finally:
         span_exporter.shutdown()
         log_exporter.shutdown()
