@@ -288,6 +288,26 @@ def test_an_unencodable_attribute_is_left_out_and_reported_once(
     assert [r.levelno for r in ours] == [logging.ERROR, logging.DEBUG]
 
 
+def test_a_lone_surrogate_costs_only_its_character_not_the_batch() -> None:
+    """A string no protobuf parser accepts (a lone surrogate: invalid UTF-8) would make upstream
+    fail the whole batch; ours sends it with ``?`` in its place and every other span intact."""
+    spans = Spans()
+    tracer = spans.provider.get_tracer("t")
+    with tracer.start_as_current_span("before"):
+        pass
+    with tracer.start_as_current_span("bad\ud800name", attributes={"k\ud800": "v\udfff", "ok": 1}):
+        pass
+    with tracer.start_as_current_span("after"):
+        pass
+    decoded = ExportTraceServiceRequest.FromString(encode_spans(spans.finished()))
+    sent = decoded.resource_spans[0].scope_spans[0].spans
+    assert [span.name for span in sent] == ["before", "bad?name", "after"]
+    assert {kv.key: kv.value for kv in sent[1].attributes} == {
+        "k?": AnyValue(string_value="v?"),
+        "ok": AnyValue(int_value=1),
+    }
+
+
 def _decoded(encoded: bytes) -> KeyValue:
     """A cached KeyValue is length-prefixed: a one-byte length for these small ones."""
     assert encoded[0] == len(encoded) - 1

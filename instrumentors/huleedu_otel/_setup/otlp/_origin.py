@@ -11,7 +11,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 
 from huleedu_otel._setup.otlp._values import attributes
-from huleedu_otel._setup.otlp._wire import delimited
+from huleedu_otel._setup.otlp._wire import delimited, utf8
 
 __all__ = ["resource_field", "scope_field"]
 
@@ -39,9 +39,9 @@ def _scope(scope: InstrumentationScope | None) -> bytes:
         return b""
     parts = []
     if scope.name:
-        parts.append(b"\x0a" + delimited(scope.name.encode()))
+        parts.append(b"\x0a" + delimited(utf8(scope.name)))
     if scope.version:
-        parts.append(b"\x12" + delimited(scope.version.encode()))
+        parts.append(b"\x12" + delimited(utf8(scope.version)))
     parts.append(attributes(b"\x1a", scope.attributes))
     return b"".join(parts)
 

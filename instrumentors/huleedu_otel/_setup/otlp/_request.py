@@ -15,7 +15,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 
 from huleedu_otel._setup.otlp._origin import resource_field, scope_field
-from huleedu_otel._setup.otlp._wire import delimited
+from huleedu_otel._setup.otlp._wire import delimited, utf8
 
 __all__ = ["encode_request"]
 
@@ -55,7 +55,7 @@ def _find(groups: list[_Group], resource: Resource, scope: _Scope) -> list[bytes
 
 
 def _schema_url(url: str | None) -> bytes:
-    return b"\x1a" + delimited(url.encode()) if url else b""
+    return b"\x1a" + delimited(utf8(url)) if url else b""
 
 
 def encode_request(

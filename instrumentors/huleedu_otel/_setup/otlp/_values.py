@@ -17,7 +17,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from huleedu_otel._setup.otlp._wire import delimited, double, int64
+from huleedu_otel._setup.otlp._wire import delimited, double, int64, utf8
 from huleedu_service_libs._shared.report_once import ReportOnce
 
 __all__ = [
@@ -59,7 +59,7 @@ def any_value(value: Any) -> bytes:
     if isinstance(value, bool):
         return _TRUE if value else _FALSE
     if isinstance(value, str):
-        return b"\x0a" + delimited(value.encode())
+        return b"\x0a" + delimited(utf8(value))
     if isinstance(value, int):
         return b"\x18" + int64(value)
     if isinstance(value, float):
@@ -75,7 +75,7 @@ def any_value(value: Any) -> bytes:
 
 
 def _encode_key_value(key: str, value: Any) -> bytes:
-    return delimited(b"\x0a" + delimited(key.encode()) + b"\x12" + delimited(any_value(value)))
+    return delimited(b"\x0a" + delimited(utf8(key)) + b"\x12" + delimited(any_value(value)))
 
 
 def key_value(key: str, value: Any) -> bytes:
@@ -101,7 +101,7 @@ def text_field(tag: bytes, text: str) -> bytes:
     cache_key = (tag, text)
     encoded = _texts.get(cache_key)
     if encoded is None:
-        encoded = tag + delimited(text.encode()) if text else b""
+        encoded = tag + delimited(utf8(text)) if text else b""
         if len(text) <= MAX_CACHED_LENGTH:
             if len(_texts) >= KV_CACHE_BOUND:
                 _texts.clear()

@@ -15,6 +15,7 @@ __all__ = [
     "fixed64",
     "int64",
     "delimited",
+    "utf8",
     "varint",
 ]
 
@@ -46,6 +47,12 @@ def int64(value: int) -> bytes:
     if not INT64_MIN <= value <= INT64_MAX:
         raise ValueError(f"Value out of range: {value}")
     return varint(value & 0xFFFFFFFFFFFFFFFF) if value < 0 else varint(value)
+
+
+def utf8(text: str) -> bytes:
+    """``text`` as UTF-8; a lone surrogate (invalid in protobuf strings, which the collector would
+    reject with the whole request) becomes ``?``, so one bad string loses no other data."""
+    return text.encode("utf-8", "replace")
 
 
 def delimited(payload: bytes) -> bytes:

@@ -20,7 +20,7 @@ from opentelemetry.trace.span import TraceState
 
 from huleedu_otel._setup.otlp._request import encode_request
 from huleedu_otel._setup.otlp._values import attributes, text_field
-from huleedu_otel._setup.otlp._wire import delimited, fixed32, fixed64, varint
+from huleedu_otel._setup.otlp._wire import delimited, fixed32, fixed64, utf8, varint
 
 __all__ = ["encode_spans"]
 
@@ -49,7 +49,7 @@ def _trace_state(state: TraceState | None) -> bytes:
     if not state:
         return b""
     joined = ",".join([f"{key}={value}" for key, value in state.items()])
-    return b"\x1a" + delimited(joined.encode()) if joined else b""
+    return b"\x1a" + delimited(utf8(joined)) if joined else b""
 
 
 def _event(event: Event) -> bytes:
@@ -57,7 +57,7 @@ def _event(event: Event) -> bytes:
     if event.timestamp:
         parts.append(b"\x09" + fixed64(event.timestamp))
     if event.name:
-        parts.append(b"\x12" + delimited(event.name.encode()))
+        parts.append(b"\x12" + delimited(utf8(event.name)))
     parts.append(attributes(b"\x1a", event.attributes))
     if event.dropped_attributes:
         parts.append(b"\x20" + varint(event.dropped_attributes))
@@ -82,7 +82,7 @@ def _status(status: Status | None) -> bytes:
         return b""
     if not status.description:
         return _BARE_STATUS[status.status_code]
-    body = b"\x12" + delimited(status.description.encode())
+    body = b"\x12" + delimited(utf8(status.description))
     if status.status_code.value:
         body += b"\x18" + varint(status.status_code.value)
     return b"\x7a" + delimited(body)
