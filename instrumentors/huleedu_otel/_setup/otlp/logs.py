@@ -28,19 +28,19 @@ _report = ReportOnce(
 )
 
 
-#: LogRecord.body (field 5) holding AnyValue.string_value (field 1): the common case.
-_STRING_BODY = b"\x2a"
+#: LogRecord.body is field 5; a str body (the common case) is AnyValue.string_value, field 1.
+_BODY = b"\x2a"
 
 
 def _body(body: object) -> bytes:
     if type(body) is str:
         inner = text_field(b"\x0a", body) or b"\x0a\x00"
-        return _STRING_BODY + delimited(inner)
+        return _BODY + delimited(inner)
     try:
-        return b"\x2a" + delimited(any_value(body))
+        return _BODY + delimited(any_value(body))
     except Exception:
         _report(type(body).__name__)
-        return b"\x2a\x00"
+        return _BODY + b"\x00"
 
 
 def _record(readable: ReadableLogRecord) -> bytes:
