@@ -1,9 +1,21 @@
-"""redis-py's errors, translated at the edge into the library's error tree."""
+"""The edge between redis-py and the library: its errors translated into ours, and the
+cancellations it loses raised again.
+
+On Python 3.11 redis-py sends every command under ``asyncio.wait_for``, which returns the
+inner result instead of raising when a cancellation arrives just as the send completes (fixed
+in 3.12, whose ``wait_for`` is built on ``asyncio.timeout``). The task then runs on as if no one
+had asked it to stop: ``task.cancel(); await task`` waits for whatever it does next, and an
+``asyncio.timeout`` around the command does not fire. The cancellation was still requested, so
+``Task.cancelling()`` rose across the call; when it did and the call did not raise
+``CancelledError``, we raise it.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from redis.exceptions import (
     AuthenticationError,
@@ -42,8 +54,18 @@ def translate(exc: RedisError, where: str) -> RedisClientError:
 
 @contextmanager
 def translated_errors(where: str) -> Iterator[None]:
-    """Re-raise any redis-py error as ours, with the original as ``__cause__``."""
+    """Around redis-py calls: any redis-py error re-raised as ours (the original as
+    ``__cause__``), and a cancellation the calls lost raised again (see the module docstring)."""
+    task = asyncio.current_task()
+    requested = task.cancelling() if task is not None else 0
     try:
         yield
     except RedisError as exc:
+        _raise_lost_cancellation(task, requested)
         raise translate(exc, where) from exc
+    _raise_lost_cancellation(task, requested)
+
+
+def _raise_lost_cancellation(task: asyncio.Task[Any] | None, requested: int) -> None:
+    if task is not None and task is asyncio.current_task() and task.cancelling() > requested:
+        raise asyncio.CancelledError

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -138,3 +140,35 @@ async def test_store_lost_after_the_handler_ran_keeps_the_result(
 def test_a_consumer_needs_a_client_or_a_store() -> None:
     with pytest.raises(TypeError):
         idempotent_consumer()
+
+
+class _CancellationLosingStore(FakeIdempotencyStore):
+    """A store whose renewal returns normally when cancelled mid-call, as redis-py can."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.renewing = asyncio.Event()
+        self.cancellations_lost = 0
+
+    async def renew(self, keys: Sequence[str], owner: str, lease_ms: int) -> list[str]:
+        self.renewing.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            self.cancellations_lost += 1
+        return await super().renew(keys, owner, lease_ms)
+
+
+async def test_the_handler_returns_even_when_a_renewal_loses_its_cancellation() -> None:
+    """The keeper is told to stop as well as cancelled: after the renewal in flight it ends,
+    instead of renewing on forever while the handler's exit waits for it."""
+    store = _CancellationLosingStore()
+
+    @idempotent_consumer(store=store, lease_seconds=0.03)
+    async def handle(msg: Any) -> str:
+        await store.renewing.wait()
+        return "ok"
+
+    assert await asyncio.wait_for(handle(envelope_record()), timeout=10) == "ok"
+    assert store.cancellations_lost == 1
+    assert store.state_values() == ["d"]

@@ -2,9 +2,12 @@
 
 A lease that expired under a running handler would let a redelivery run the same event a
 second time, concurrently. The keeper renews every third of the lease, so two renewals can
-fail or be late before the lease lapses, and stops when the handler ends. A renewal that finds
-the lease gone (a Redis failover, a process stalled past its lease) remembers the keys; the
-settle step then reports them lost instead of marking them done.
+fail or be late before the lease lapses, and stops when the handler ends: it is cancelled and
+also told to stop, so a store call that loses the cancellation (as redis-py's can) ends the
+keeper after that one renewal instead of keeping the handler's exit waiting forever.
+
+A renewal that finds the lease gone (a Redis failover, a process stalled past its lease)
+remembers the keys; the settle step then reports them lost instead of marking them done.
 """
 
 from __future__ import annotations
@@ -25,7 +28,17 @@ _log = logging.getLogger("huleedu_service_libs.idempotency")
 class LeaseKeeper:
     """``async with LeaseKeeper(store, keys, owner, lease_seconds):`` around the handler."""
 
-    __slots__ = ("_keys", "_lease_ms", "_owner", "_period", "_store", "_task", "_timer", "lost")
+    __slots__ = (
+        "_keys",
+        "_lease_ms",
+        "_owner",
+        "_period",
+        "_stopped",
+        "_store",
+        "_task",
+        "_timer",
+        "lost",
+    )
 
     def __init__(
         self,
@@ -39,6 +52,7 @@ class LeaseKeeper:
         self._period = lease_seconds / 3
         self._task: asyncio.Task[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
+        self._stopped = False
         #: keys whose lease a renewal found gone
         self.lost: set[str] = set()
 
@@ -51,7 +65,7 @@ class LeaseKeeper:
 
     def _spawn(self) -> None:
         self._timer = None
-        self._task = asyncio.get_running_loop().create_task(self._renew_until_cancelled())
+        self._task = asyncio.get_running_loop().create_task(self._renew_until_stopped())
 
     async def __aexit__(
         self,
@@ -59,15 +73,18 @@ class LeaseKeeper:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._stopped = True
         if self._timer is not None:
             self._timer.cancel()
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
 
-    async def _renew_until_cancelled(self) -> None:
+    async def _renew_until_stopped(self) -> None:
         while True:
             await self._renew()
+            if self._stopped:
+                return
             await asyncio.sleep(self._period)
 
     async def _renew(self) -> None:
