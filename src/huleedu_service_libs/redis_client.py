@@ -24,9 +24,9 @@ from redis.asyncio.client import Pipeline
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.commands.core import AsyncScript
-from redis.exceptions import RedisError, WatchError
+from redis.exceptions import WatchError
 
-from huleedu_service_libs._redis_errors import is_watch_conflict, translate, translated_errors
+from huleedu_service_libs._redis_errors import is_watch_conflict, translated_errors
 from huleedu_service_libs._redis_transactions import TaskTransactions, begin_multi, release
 from huleedu_service_libs._shared.redaction import redact_url
 from huleedu_service_libs.errors import RedisClientError, RedisNotStartedError
@@ -226,15 +226,16 @@ class RedisClient:
                 await release(pipeline)
             raise RedisClientError("exec() without multi()")
         try:
-            return list(await pipeline.execute())
-        except WatchError as exc:
-            if is_watch_conflict(exc):
-                return None
-            raise translate(exc, self._where) from exc
-        except RedisError as exc:
-            raise translate(exc, self._where) from exc
+            with translated_errors(self._where):
+                try:
+                    return list(await pipeline.execute())
+                except WatchError as exc:
+                    if is_watch_conflict(exc):
+                        return None
+                    raise
         finally:
-            await release(pipeline)
+            with translated_errors(self._where):
+                await release(pipeline)
 
     async def unwatch(self) -> bool:
         """Forget this task's watched keys and any queued writes, and free its connection."""

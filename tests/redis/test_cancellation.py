@@ -23,13 +23,15 @@ pytestmark = pytest.mark.redis
 
 Command = Callable[[], Awaitable[object]]
 
-#: Cancel after 0..11 turns of the loop, five times each: the turns span the whole command,
-#: send and read, so the narrow window where a cancellation used to be lost is hit every run.
-TURNS = [turn for turn in range(12) for _ in range(5)]
+
+def _turns(count: int = 12) -> list[int]:
+    """Cancel after 0..count-1 turns of the loop, five times each: 12 turns span a whole
+    command, send and read, so the narrow window where a cancellation was lost is hit."""
+    return [turn for turn in range(count) for _ in range(5)]
 
 
-async def _turns_that_lost_the_cancellation(command: Command) -> list[int]:
-    return [turn for turn in TURNS if await _lost_when_cancelled_after(command, turn)]
+async def _turns_that_lost_the_cancellation(command: Command, turns: int = 12) -> list[int]:
+    return [turn for turn in _turns(turns) if await _lost_when_cancelled_after(command, turn)]
 
 
 async def _lost_when_cancelled_after(command: Command, turns: int) -> bool:
@@ -70,6 +72,20 @@ async def test_a_cancelled_script_always_ends_its_task(
     assert await _turns_that_lost_the_cancellation(command) == []
 
 
+async def test_a_cancelled_transaction_always_ends_its_task(
+    redis_client: RedisClient, prefix: str
+) -> None:
+    """WATCH, MULTI, a queued write and EXEC: two round trips, so twice the turns."""
+
+    async def transaction() -> None:
+        await redis_client.watch(f"{prefix}t")
+        await redis_client.multi()
+        await redis_client.setex(f"{prefix}t", 60, "v")
+        await redis_client.exec()
+
+    assert await _turns_that_lost_the_cancellation(transaction, turns=24) == []
+
+
 async def test_a_cancelled_set_command_always_ends_its_task(redis_url: str, prefix: str) -> None:
     client = Redis.from_url(redis_url, socket_timeout=5)
     try:
@@ -84,7 +100,7 @@ async def test_a_timeout_that_expires_during_a_command_raises(
     redis_client: RedisClient, prefix: str
 ) -> None:
     """``asyncio.timeout`` stops its block by cancelling it: the block must not run on."""
-    ran_on = [turn for turn in TURNS if await _ran_past_deadline(redis_client, prefix, turn)]
+    ran_on = [turn for turn in _turns() if await _ran_past_deadline(redis_client, prefix, turn)]
     assert ran_on == []
 
 
